@@ -1,0 +1,139 @@
+"""Every openCypher query the tools run, parameterised, in the subset that both Amazon
+Neptune and the embedded engine accept (scalar properties, ``IN $list``, explicit RETURN
+columns, no engine-specific functions). The Neptune adapter sends the same text.
+"""
+
+from __future__ import annotations
+
+from loyalty_maximizer.facts.models import (
+    Airline,
+    Airport,
+    Alliance,
+    AwardPrice,
+    AwardRegion,
+    BookablePartner,
+    EarningRule,
+    EliteTier,
+    FactModel,
+    LoyaltyProgram,
+    Passage,
+    Route,
+    TransferBonus,
+    TransferPartnership,
+    WebSourceDocument,
+)
+from loyalty_maximizer.graph.schema import columns_of
+
+
+def _returning(var: str, model: type[FactModel]) -> str:
+    return ", ".join(f"{var}.{c.name} AS {c.name}" for c in columns_of(model))
+
+
+ALLIANCES = f"MATCH (n:Alliance) RETURN {_returning('n', Alliance)} ORDER BY n.allianceId"
+
+AIRLINES = f"MATCH (n:Airline) RETURN {_returning('n', Airline)} ORDER BY n.airlineId"
+
+PROGRAMS = f"MATCH (n:LoyaltyProgram) RETURN {_returning('n', LoyaltyProgram)} ORDER BY n.programId"
+
+BOOKABLE_PARTNERS = (
+    "MATCH (:LoyaltyProgram)-[e:CAN_BOOK]->(:Airline) "
+    f"RETURN {_returning('e', BookablePartner)} ORDER BY e.id"
+)
+
+TRANSFERS_FROM = (
+    "MATCH (a:LoyaltyProgram)-[e:TRANSFERS_TO]->(:LoyaltyProgram) WHERE a.programId IN $programIds "
+    f"RETURN {_returning('e', TransferPartnership)} ORDER BY e.id"
+)
+
+TRANSFERS_TOUCHING = (
+    "MATCH (a:LoyaltyProgram)-[e:TRANSFERS_TO]->(b:LoyaltyProgram) "
+    "WHERE a.programId IN $programIds OR b.programId IN $programIds "
+    f"RETURN {_returning('e', TransferPartnership)} ORDER BY e.id"
+)
+
+TRANSFER_BONUSES_TOUCHING = (
+    "MATCH (a:LoyaltyProgram)-[e:HAS_TRANSFER_BONUS]->(b:LoyaltyProgram) "
+    "WHERE a.programId IN $programIds OR b.programId IN $programIds "
+    f"RETURN {_returning('e', TransferBonus)} ORDER BY e.id"
+)
+
+AIRPORTS_BY_CODE = (
+    f"MATCH (n:Airport) WHERE n.airportId IN $codes RETURN {_returning('n', Airport)} "
+    "ORDER BY n.airportId"
+)
+
+AIRPORTS_BY_METRO = (
+    f"MATCH (n:Airport) WHERE n.metroCode = $metro RETURN {_returning('n', Airport)} "
+    "ORDER BY n.airportId"
+)
+
+ROUTES_TOUCHING = (
+    "MATCH (a:Airport)-[e:FLIES]-(:Airport) WHERE a.airportId IN $codes "
+    f"RETURN DISTINCT e.id AS id, {_returning('e', Route)}"
+)
+
+REGIONS_OF_PROGRAMS = (
+    "MATCH (p:LoyaltyProgram)-[:HAS_REGION]->(n:AwardRegion) WHERE p.programId IN $programIds "
+    f"RETURN {_returning('n', AwardRegion)} ORDER BY n.programId, n.regionId"
+)
+
+AWARD_PRICES = (
+    "MATCH (p:LoyaltyProgram)-[:PRICES]->(n:AwardPrice) "
+    "WHERE p.programId IN $programIds AND n.cabin = $cabin "
+    "AND n.originRegionId IN $regionIds AND n.destinationRegionId IN $regionIds "
+    f"RETURN n.id AS id, {_returning('n', AwardPrice)} ORDER BY n.id"
+)
+
+EARNING_RULES_OF_PROGRAMS = (
+    "MATCH (n:EarningRule)-[:CREDITS_TO]->(p:LoyaltyProgram) WHERE p.programId IN $programIds "
+    f"RETURN {_returning('n', EarningRule)} ORDER BY n.ruleId"
+)
+
+EARNING_RULES_FOR_AIRLINES = (
+    "MATCH (n:EarningRule)-[:APPLIES_TO]->(a:Airline) WHERE a.airlineId IN $airlineIds "
+    f"RETURN DISTINCT {_returning('n', EarningRule)}"
+)
+
+EARNING_RULES_FOR_ANY_AIRLINE = (
+    "MATCH (n:EarningRule) WHERE n.operatingAirlineIds CONTAINS '\"*\"' "
+    f"RETURN {_returning('n', EarningRule)} ORDER BY n.ruleId"
+)
+
+ELITE_TIERS = (
+    "MATCH (p:LoyaltyProgram)-[:HAS_TIER]->(n:EliteTier) WHERE p.programId IN $programIds "
+    f"RETURN {_returning('n', EliteTier)} ORDER BY n.programId, n.rank"
+)
+
+DOCUMENTS_BY_ID = (
+    "MATCH (n:WebSourceDocument) WHERE n.documentId IN $documentIds "
+    f"RETURN {_returning('n', WebSourceDocument)} ORDER BY n.documentId"
+)
+
+PASSAGES = (
+    "MATCH (d:WebSourceDocument)-[:HAS_PASSAGE]->(n:Passage) "
+    f"RETURN {_returning('n', Passage)} ORDER BY n.passageId"
+)
+
+NODE_COUNT = "MATCH (n:{label}) RETURN count(n) AS c"
+EDGE_COUNT = "MATCH ()-[r:{label}]->() RETURN count(r) AS c"
+
+__all__ = [
+    "AIRLINES",
+    "AIRPORTS_BY_CODE",
+    "AIRPORTS_BY_METRO",
+    "ALLIANCES",
+    "AWARD_PRICES",
+    "BOOKABLE_PARTNERS",
+    "DOCUMENTS_BY_ID",
+    "EARNING_RULES_FOR_AIRLINES",
+    "EARNING_RULES_FOR_ANY_AIRLINE",
+    "EARNING_RULES_OF_PROGRAMS",
+    "ELITE_TIERS",
+    "PASSAGES",
+    "PROGRAMS",
+    "REGIONS_OF_PROGRAMS",
+    "ROUTES_TOUCHING",
+    "TRANSFERS_FROM",
+    "TRANSFERS_TOUCHING",
+    "TRANSFER_BONUSES_TOUCHING",
+]

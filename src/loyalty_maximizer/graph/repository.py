@@ -1,0 +1,166 @@
+"""Typed reads of the knowledge graph, over any engine that runs openCypher.
+
+The tools depend on ``KnowledgeRepository``; the engine behind it is a ``CypherRunner``
+(the embedded LadybugDB graph, or Neptune's openCypher endpoint). Small reference data
+(programs, airlines, alliances, booking partners) is read once per repository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any, Protocol, TypeVar
+
+from loyalty_maximizer.facts.airports import METRO_AIRPORTS, known_airport, reference_airport
+from loyalty_maximizer.facts.models import (
+    Airline,
+    Airport,
+    Alliance,
+    AwardPrice,
+    AwardRegion,
+    BookablePartner,
+    EarningRule,
+    EliteTier,
+    FactModel,
+    LoyaltyProgram,
+    Passage,
+    Route,
+    TransferBonus,
+    TransferPartnership,
+    WebSourceDocument,
+)
+from loyalty_maximizer.graph import queries
+from loyalty_maximizer.graph.build import fact_from_properties
+
+F = TypeVar("F", bound=FactModel)
+
+
+class CypherRunner(Protocol):
+    def query(self, text: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+
+class KnowledgeRepository:
+    def __init__(self, runner: CypherRunner) -> None:
+        self._runner = runner
+
+    def _facts(self, model: type[F], text: str, **params: Any) -> list[F]:
+        rows = self._runner.query(text, params)
+        return [fact_from_properties(model, row) for row in rows]  # type: ignore[misc]
+
+    # Reference data, read once.
+    @cached_property
+    def programs(self) -> dict[str, LoyaltyProgram]:
+        return {p.program_id: p for p in self._facts(LoyaltyProgram, queries.PROGRAMS)}
+
+    @cached_property
+    def airlines(self) -> dict[str, Airline]:
+        return {a.airline_id: a for a in self._facts(Airline, queries.AIRLINES)}
+
+    @cached_property
+    def alliances(self) -> dict[str, Alliance]:
+        return {a.alliance_id: a for a in self._facts(Alliance, queries.ALLIANCES)}
+
+    @cached_property
+    def booking_partners(self) -> frozenset[tuple[str, str]]:
+        rows = self._facts(BookablePartner, queries.BOOKABLE_PARTNERS)
+        return frozenset((b.program_id, b.airline_id) for b in rows)
+
+    @cached_property
+    def passages(self) -> list[Passage]:
+        return self._facts(Passage, queries.PASSAGES)
+
+    def can_book(self, program_id: str, airline_id: str) -> bool:
+        """The bookability rule of facts.md."""
+        program = self.programs.get(program_id)
+        if program is None or program.kind != "airline":
+            return False
+        operator = program.operator_airline_id
+        if operator == airline_id or (program_id, airline_id) in self.booking_partners:
+            return True
+        if operator is None:
+            return False
+        own = self.airlines.get(operator)
+        other = self.airlines.get(airline_id)
+        return bool(
+            own is not None
+            and other is not None
+            and own.alliance_id is not None
+            and own.alliance_id == other.alliance_id
+        )
+
+    # Per-request reads.
+    def airports(self, codes: Iterable[str]) -> dict[str, Airport]:
+        """Airports by code: the graph's records, else the bundled database's."""
+        wanted = sorted(set(codes))
+        found = {
+            a.airport_id: a for a in self._facts(Airport, queries.AIRPORTS_BY_CODE, codes=wanted)
+        }
+        for code in wanted:
+            if code not in found:
+                reference = reference_airport(code)
+                if reference is not None:
+                    found[code] = Airport.model_validate(reference, strict=False)
+        return found
+
+    def metro_airports(self, metro: str) -> list[str]:
+        """Every airport of a metro code: the facts' metroCode and the curated table."""
+        rows = self._runner.query(queries.AIRPORTS_BY_METRO, {"metro": metro})
+        return sorted({r["airportId"] for r in rows} | set(METRO_AIRPORTS.get(metro, ())))
+
+    def is_metro(self, code: str) -> bool:
+        return code in METRO_AIRPORTS or bool(
+            self._runner.query(queries.AIRPORTS_BY_METRO, {"metro": code})
+        )
+
+    def is_airport(self, code: str) -> bool:
+        return bool(self.airports([code])) or known_airport(code)
+
+    def routes_touching(self, codes: Iterable[str]) -> list[Route]:
+        return self._facts(Route, queries.ROUTES_TOUCHING, codes=sorted(set(codes)))
+
+    def regions(self, program_ids: Iterable[str]) -> list[AwardRegion]:
+        ids = sorted(set(program_ids))
+        return self._facts(AwardRegion, queries.REGIONS_OF_PROGRAMS, programIds=ids)
+
+    def award_prices(
+        self, program_ids: Iterable[str], cabin: str, region_ids: Iterable[str]
+    ) -> list[AwardPrice]:
+        return self._facts(
+            AwardPrice,
+            queries.AWARD_PRICES,
+            programIds=sorted(set(program_ids)),
+            cabin=cabin,
+            regionIds=sorted(set(region_ids)),
+        )
+
+    def transfers_touching(self, program_ids: Iterable[str]) -> list[TransferPartnership]:
+        ids = sorted(set(program_ids))
+        return self._facts(TransferPartnership, queries.TRANSFERS_TOUCHING, programIds=ids)
+
+    def transfers_from(self, program_ids: Iterable[str]) -> list[TransferPartnership]:
+        ids = sorted(set(program_ids))
+        return self._facts(TransferPartnership, queries.TRANSFERS_FROM, programIds=ids)
+
+    def transfer_bonuses_touching(self, program_ids: Iterable[str]) -> list[TransferBonus]:
+        ids = sorted(set(program_ids))
+        return self._facts(TransferBonus, queries.TRANSFER_BONUSES_TOUCHING, programIds=ids)
+
+    def earning_rules_of_programs(self, program_ids: Iterable[str]) -> list[EarningRule]:
+        ids = sorted(set(program_ids))
+        return self._facts(EarningRule, queries.EARNING_RULES_OF_PROGRAMS, programIds=ids)
+
+    def earning_rules_for_airlines(self, airline_ids: Iterable[str]) -> list[EarningRule]:
+        ids = sorted(set(airline_ids))
+        rules = {r.rule_id: r for r in self._facts(EarningRule, queries.EARNING_RULES_FOR_ANY_AIRLINE)}
+        for rule in self._facts(EarningRule, queries.EARNING_RULES_FOR_AIRLINES, airlineIds=ids):
+            rules[rule.rule_id] = rule
+        return [rules[k] for k in sorted(rules)]
+
+    def elite_tiers(self, program_ids: Iterable[str]) -> list[EliteTier]:
+        ids = sorted(set(program_ids))
+        return self._facts(EliteTier, queries.ELITE_TIERS, programIds=ids)
+
+    def documents(self, document_ids: Iterable[str]) -> dict[str, WebSourceDocument]:
+        ids = sorted(set(document_ids))
+        rows = self._facts(WebSourceDocument, queries.DOCUMENTS_BY_ID, documentIds=ids)
+        return {d.document_id: d for d in rows}

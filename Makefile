@@ -14,7 +14,11 @@ setup: $(VENV)/.synced
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+ifeq ($(UV),.tools/bin/uv)
+UV_DEP := .tools/bin/uv
+endif
+
+$(VENV)/.synced: pyproject.toml uv.lock $(UV_DEP)
 	$(UV) sync --frozen --all-extras --python $(PYTHON)
 	touch $@
 

@@ -83,7 +83,7 @@ def parse_line(file: str, line: int, text: str) -> tuple[SourcedFact | None, lis
     if not isinstance(raw, dict):
         return None, [FactIssue(file, line, None, "a fact must be a JSON object", text)]
     record_type = raw.get("type")
-    if record_type not in FACT_TYPES:
+    if not isinstance(record_type, str) or record_type not in FACT_TYPES:
         known = ", ".join(sorted(FACT_TYPES))
         message = (
             "missing type"
@@ -92,7 +92,9 @@ def parse_line(file: str, line: int, text: str) -> tuple[SourcedFact | None, lis
         )
         return None, [FactIssue(file, line, "type", message, text)]
     try:
-        fact = FACT_ADAPTER.validate_json(text)
+        # The models also accept snake_case names for Python callers; a file must use the
+        # contract's camelCase names, so a snake_case key is an unknown field here.
+        fact = FACT_ADAPTER.validate_json(text, by_name=False)
     except ValidationError as exc:
         issues = []
         for err in exc.errors(include_url=False):
@@ -297,10 +299,12 @@ def validate_records(
     context: list[FactModel] = (),  # type: ignore[assignment]
 ) -> LoadResult:
     """Cross-record checks over parsed lines; raise or quarantine per the caller's choice."""
-    records, duplicate_issues = _dedupe(parsed)
-    issues = issues + duplicate_issues + _overlapping_versions(records)
+    kept, duplicate_issues = _dedupe(parsed)
+    issues = issues + duplicate_issues + _overlapping_versions(kept)
     bad_lines = {(i.file, i.line) for i in issues}
-    records = [r for r in records if (r.file, r.line) not in bad_lines]
+    # Every line's references are checked, including a duplicate that collapses into an
+    # earlier line: its own sourceDocumentId may dangle, and a quarantine must list it too.
+    records = [r for r in parsed if (r.file, r.line) not in bad_lines]
     context_records = [SourcedFact(f, "(graph)", 0, "") for f in context]
     while True:
         index = _Index(context_records + records)
@@ -319,7 +323,8 @@ def validate_records(
     issues.sort(key=lambda i: (i.file, i.line))
     if issues and not quarantine:
         raise FactsValidationError(issues)
-    return LoadResult(complete_airports([r.fact for r in records]), issues)
+    kept, _ = _dedupe(records)
+    return LoadResult(complete_airports([r.fact for r in kept]), issues)
 
 
 def load_facts(paths: Iterable[Path], *, quarantine: bool = False) -> LoadResult:

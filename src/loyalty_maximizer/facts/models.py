@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -193,11 +194,12 @@ class AwardRegion(_Sourced):
     countries: list[CountryCode] | None = None
     airports: list[AirportCode] | None = None
 
-    @model_validator(mode="after")
-    def _not_reserved(self) -> Self:
-        if self.region_id == "*":
+    @field_validator("region_id")
+    @classmethod
+    def _not_reserved(cls, region_id: str) -> str:
+        if region_id == "*":
             raise ValueError('the region id "*" is reserved and cannot be declared')
-        return self
+        return region_id
 
 
 class AwardPrice(_Dated):
@@ -259,12 +261,13 @@ class EarningRule(_Dated):
     priority: int = 0
     description: str | None = None
 
-    @model_validator(mode="after")
-    def _operating_airlines(self) -> Self:
-        for code in self.operating_airline_ids:
+    @field_validator("operating_airline_ids")
+    @classmethod
+    def _operating_airlines(cls, codes: list[str]) -> list[str]:
+        for code in codes:
             if code != "*" and not (len(code) == 2 and code.isalnum() and code.upper() == code):
-                raise ValueError(f'operatingAirlineIds: "{code}" is neither "*" nor an IATA code')
-        return self
+                raise ValueError(f'"{code}" is neither "*" nor an IATA code')
+        return codes
 
 
 class MetricThreshold(FactModel):

@@ -7,7 +7,6 @@ Neptune's bulk loader; the tools read the graph only through openCypher (``queri
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import tempfile
@@ -29,12 +28,18 @@ class KnowledgeBaseError(LoyaltyError):
     code = "knowledge_base"
 
 
-def _csv_value(column: Column, value: Any) -> str:
+def _csv_value(column: Column, value: Any) -> str | None:
     if value is None:
-        return ""
+        return None
     if column.type == "BOOLEAN":
         return "true" if value else "false"
     return str(value)
+
+
+def _csv_line(values: list[str | None]) -> str:
+    # The engine reads an unquoted empty field as null and a quoted one as "", so every
+    # value is quoted and only null is left bare: an empty string survives the load.
+    return ",".join("" if v is None else '"' + v.replace('"', '""') + '"' for v in values)
 
 
 class EmbeddedGraph:
@@ -66,7 +71,7 @@ class EmbeddedGraph:
         self,
         table: str,
         header: list[str],
-        rows: list[list[str]],
+        rows: list[list[str | None]],
         work: Path,
         pair: tuple[str, str] | None = None,
     ) -> None:
@@ -75,9 +80,7 @@ class EmbeddedGraph:
         name = f"{table}_{pair[0]}_{pair[1]}" if pair else table
         path = work / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL)
-            writer.writerow(header)
-            writer.writerows(rows)
+            handle.writelines(f"{_csv_line(row)}\n" for row in [list(header), *rows])
         options = "HEADER=true, PARALLEL=false"
         if pair is not None:
             options += f", from='{pair[0]}', to='{pair[1]}'"
@@ -113,7 +116,7 @@ class EmbeddedGraph:
                     self._copy(edge.label, header, selected, work, pair if len(edge.pairs) > 1 else None)
 
 
-def _edge_csv(edge: EdgeRow, columns: tuple[Column, ...]) -> list[str]:
+def _edge_csv(edge: EdgeRow, columns: tuple[Column, ...]) -> list[str | None]:
     values = [_csv_value(c, edge.properties[c.name]) for c in columns]
     return [edge.from_id, edge.to_id, edge.id, *values]
 

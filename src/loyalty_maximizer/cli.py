@@ -1,0 +1,154 @@
+"""The ``loyalty`` command line (contracts/README.md).
+
+Exit status: 0 success, 2 invalid input (a JSON error on stderr naming what is wrong),
+1 anything else. Progress goes to stderr; stdout carries only the result.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from loyalty_maximizer.errors import (
+    FactsValidationError,
+    Forbidden,
+    InvalidRequest,
+    LoyaltyError,
+)
+from loyalty_maximizer.facts.loader import load_facts, write_quarantine
+from loyalty_maximizer.graph.build import graph_rows
+from loyalty_maximizer.graph.embedded import (
+    EmbeddedGraph,
+    graph_stats,
+    open_knowledge_base,
+    write_knowledge_base,
+)
+from loyalty_maximizer.graph.repository import KnowledgeRepository
+from loyalty_maximizer.profiles import FileProfileStore
+from loyalty_maximizer.tools.registry import ToolContext, call_tool
+
+app = typer.Typer(
+    help="AI Loyalty Maximizer: award, earning and crediting advice from a loyalty knowledge graph.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+kb_app = typer.Typer(help="Build and inspect the embedded knowledge graph.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+stderr = Console(stderr=True)
+
+KbOption = Annotated[
+    Path,
+    typer.Option("--kb", envvar="LOYALTY_KB", help="Knowledge-base directory (or $LOYALTY_KB)."),
+]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _fail(error: LoyaltyError, status: int) -> NoReturn:
+    sys.stderr.write(json.dumps(error.to_json(), ensure_ascii=False) + "\n")
+    raise typer.Exit(status)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Map library errors to the CLI's exit statuses."""
+    try:
+        yield
+    except (InvalidRequest, FactsValidationError, Forbidden) as exc:
+        _fail(exc, 2)
+    except LoyaltyError as exc:
+        _fail(exc, 1)
+
+
+@contextmanager
+def _knowledge(kb: Path) -> Iterator[KnowledgeRepository]:
+    graph: EmbeddedGraph = open_knowledge_base(kb)
+    try:
+        yield KnowledgeRepository(graph)
+    finally:
+        graph.close()
+
+
+@kb_app.command("load")
+def kb_load(
+    facts: Annotated[list[Path], typer.Argument(help="Facts JSONL files.", exists=True, dir_okay=False)],
+    kb: KbOption,
+    quarantine: Annotated[
+        Path | None,
+        typer.Option(help="Write bad lines here with their errors and load the rest."),
+    ] = None,
+) -> None:
+    """Validate facts and build the embedded knowledge graph in KB (replacing it)."""
+    with _errors():
+        with stderr.status(f"Validating {len(facts)} facts file(s)..."):
+            result = load_facts(facts, quarantine=quarantine is not None)
+        if quarantine is not None:
+            write_quarantine(quarantine, result.quarantined)
+            if result.quarantined:
+                lines = len({(i.file, i.line) for i in result.quarantined})
+                stderr.print(f"[yellow]{lines} bad line(s) quarantined to {quarantine}[/yellow]")
+        with stderr.status(f"Building the graph from {len(result.facts)} facts..."):
+            summary = write_knowledge_base(kb, graph_rows(result.facts))
+        if quarantine is not None:
+            summary["quarantined"] = len({(i.file, i.line) for i in result.quarantined})
+        _print_json(summary)
+
+
+@kb_app.command("stats")
+def kb_stats(kb: KbOption) -> None:
+    """Print node and edge counts of an existing knowledge base."""
+    with _errors():
+        graph = open_knowledge_base(kb)
+        try:
+            _print_json(graph_stats(graph))
+        finally:
+            graph.close()
+
+
+def _read_request(input_file: Path | None) -> str:
+    if input_file is None:
+        return sys.stdin.read()
+    try:
+        return input_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidRequest(f"cannot read {input_file}: {exc.strerror}", "input") from None
+
+
+@app.command("tool")
+def tool(
+    name: Annotated[str, typer.Argument(help="Tool name from contracts/tools.md.")],
+    kb: KbOption,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", help="Request JSON file (default: stdin).")
+    ] = None,
+    profile: Annotated[
+        Path | None, typer.Option(help="Profile JSON file for get_user_profile.")
+    ] = None,
+) -> None:
+    """Call one tool: request JSON in, response JSON out."""
+    with _errors():
+        payload = _read_request(input_file)
+        store = FileProfileStore(profile) if profile is not None else None
+        with _knowledge(kb) as repo:
+            caller = store.profile.user_id if store is not None else None
+            _print_json(call_tool(ToolContext(repo, store, caller), name, payload))
+
+
+def main() -> None:
+    """Console entry point."""
+    run: Callable[[], Any] = app
+    try:
+        run()
+    except KeyboardInterrupt:
+        sys.exit(1)

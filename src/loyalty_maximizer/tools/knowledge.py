@@ -1,0 +1,188 @@
+"""query_loyalty_knowledge: the graph neighbourhood of the entities a question names, and
+the source passages that best match it (BM25), with citations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import bm25s
+import Stemmer
+
+from loyalty_maximizer.aliases import PROGRAM_ALIASES
+from loyalty_maximizer.errors import InvalidRequest
+from loyalty_maximizer.facts.models import FactModel, Passage
+from loyalty_maximizer.graph.repository import KnowledgeRepository
+from loyalty_maximizer.tools.requests import KnowledgeRequest
+
+MAX_FACTS = 60
+_WORD = re.compile(r"[A-Za-z0-9&']+")
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+class PassageIndex:
+    """A BM25 index over every passage of the knowledge graph."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+        self._bm25: bm25s.BM25 | None = None
+        if passages:
+            corpus = [f"{p.heading or ''} {p.text}" for p in passages]
+            self._bm25 = bm25s.BM25()
+            tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=_STEMMER, show_progress=False)
+            self._bm25.index(tokens, show_progress=False)
+
+    def search(self, query: str, limit: int) -> list[tuple[Passage, float]]:
+        if self._bm25 is None:
+            return []
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, show_progress=False)
+        k = min(limit, len(self.passages))
+        ids, scores = self._bm25.retrieve(tokens, k=k, show_progress=False)
+        return [
+            (self.passages[int(i)], float(s))
+            for i, s in zip(ids[0], scores[0], strict=True)
+            if float(s) > 0
+        ]
+
+
+@dataclass
+class _Vocabulary:
+    """Names and codes of the graph's entities, longest phrases first."""
+
+    phrases: list[tuple[tuple[str, ...], str, str]]  # (words, kind, id)
+
+
+class KnowledgeSearch:
+    def __init__(self, repo: KnowledgeRepository) -> None:
+        self.repo = repo
+
+    @cached_property
+    def index(self) -> PassageIndex:
+        return PassageIndex(self.repo.passages)
+
+    @cached_property
+    def vocabulary(self) -> _Vocabulary:
+        phrases: list[tuple[tuple[str, ...], str, str]] = []
+        for p in self.repo.programs.values():
+            names = {p.name, p.program_id.replace("_", " "), *PROGRAM_ALIASES.get(p.program_id, ())}
+            for name in names:
+                phrases.append((tuple(_words(name)), "program", p.program_id))
+        for a in self.repo.airlines.values():
+            phrases.append((tuple(_words(a.name)), "airline", a.airline_id))
+        for a in self.repo.alliances.values():
+            phrases.append((tuple(_words(a.name)), "alliance", a.alliance_id))
+        phrases = [p for p in phrases if p[0]]
+        phrases.sort(key=lambda p: -len(p[0]))
+        return _Vocabulary(phrases)
+
+    def entities(self, question: str) -> dict[str, set[str]]:
+        words = _words(question)
+        found: dict[str, set[str]] = {"program": set(), "airline": set(), "alliance": set(), "airport": set()}
+        for phrase, kind, entity in self.vocabulary.phrases:
+            n = len(phrase)
+            if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
+                found[kind].add(entity)
+        for token in re.findall(r"\b[A-Z0-9]{2,3}\b", question):
+            if len(token) == 2 and token in self.repo.airlines:
+                found["airline"].add(token)
+            elif len(token) == 3 and token.isalpha():
+                if self.repo.is_metro(token):
+                    found["airport"].update(self.repo.metro_airports(token))
+                elif self.repo.airports([token]):
+                    found["airport"].add(token)
+        return found
+
+
+def _fact_json(fact: FactModel) -> dict[str, Any]:
+    data = fact.to_json_dict()
+    data.setdefault("sourceDocumentId", None)
+    return data
+
+
+def _sentence(fact: dict[str, Any], names: dict[str, str]) -> str | None:
+    n = names.get
+    match fact["type"]:
+        case "transferPartnership":
+            text = (
+                f"{n(fact['fromProgramId'], fact['fromProgramId'])} transfers to "
+                f"{n(fact['toProgramId'], fact['toProgramId'])} at {fact['ratioFrom']}:{fact['ratioTo']}"
+            )
+            if "minimumTransfer" in fact:
+                text += f" (minimum {fact['minimumTransfer']:,})"
+            return text
+        case "transferBonus":
+            return (
+                f"{n(fact['fromProgramId'], fact['fromProgramId'])} to "
+                f"{n(fact['toProgramId'], fact['toProgramId'])} has a {fact['bonusPercent']:g}% bonus "
+                f"until {fact['endDate']}"
+            )
+        case "eliteTier":
+            return f"{n(fact['programId'], fact['programId'])} {fact['name']} is tier rank {fact['rank']}"
+        case "bookablePartner":
+            return f"{n(fact['programId'], fact['programId'])} can book {n(fact['airlineId'], fact['airlineId'])} flights"
+        case "route":
+            cabins = ", ".join(c.replace("_", " ") for c in fact.get("cabins", [])) or "cabins not stated"
+            return f"{fact['airlineId']} flies {fact['origin']}-{fact['destination']} ({cabins})"
+        case "awardPrice":
+            return (
+                f"{n(fact['programId'], fact['programId'])} prices {fact['cabin'].replace('_', ' ')} from "
+                f"{fact['originRegionId']} to {fact['destinationRegionId']} at {fact['points']:,} points"
+            )
+    return None
+
+
+def query_loyalty_knowledge(search: KnowledgeSearch, request: KnowledgeRequest) -> dict[str, Any]:
+    repo = search.repo
+    for i, p in enumerate(request.program_ids):
+        if p not in repo.programs:
+            raise InvalidRequest(f'programIds[{i}]: unknown program "{p}"', f"programIds[{i}]")
+    found = search.entities(request.question)
+    programs = found["program"] | set(request.program_ids)
+    day = request.today()
+    facts: list[FactModel] = [repo.programs[p] for p in sorted(programs)]
+    if programs:
+        facts += [t for t in repo.transfers_touching(programs) if t.valid_on(day)]
+        facts += [b for b in repo.transfer_bonuses_touching(programs) if b.end_date >= day]
+        facts += repo.elite_tiers(programs)
+    for airline in sorted(found["airline"]):
+        facts.append(repo.airlines[airline])
+    for alliance in sorted(found["alliance"]):
+        facts.append(repo.alliances[alliance])
+    if found["airport"]:
+        facts += [r for r in repo.routes_touching(found["airport"]) if r.valid_on(day)][:20]
+    rendered = [_fact_json(f) for f in facts[:MAX_FACTS]]
+
+    query = " ".join([request.question, *(repo.programs[p].name for p in sorted(programs))])
+    hits = search.index.search(query, request.limit)
+    passages = [
+        {"documentId": p.document_id, "passageId": p.passage_id, "text": p.text, "score": round(s, 4)}
+        for p, s in hits
+    ]
+    names = {p.program_id: p.name for p in repo.programs.values()}
+    names.update({a.airline_id: a.name for a in repo.airlines.values()})
+    lines = []
+    cited: set[str] = set()
+    for fact in rendered:
+        source = fact.get("sourceDocumentId")
+        sentence = _sentence(fact, names)
+        if sentence and source:
+            lines.append(f"{sentence} [{source}].")
+            cited.add(source)
+    if passages:
+        top = passages[0]
+        lines.append(f"From the sources: \"{top['text']}\" [{top['documentId']}].")
+        cited.update(p["documentId"] for p in passages)
+    documents = repo.documents(cited)
+    citations = [
+        {"documentId": d, "sourceUrl": documents[d].source_url, "title": documents[d].title}
+        for d in sorted(cited)
+        if d in documents
+    ]
+    answer = " ".join(lines[:12]) if lines else "The knowledge base has nothing on this question."
+    return {"facts": rendered, "passages": passages, "citations": citations, "answer": answer}

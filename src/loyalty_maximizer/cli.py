@@ -35,7 +35,8 @@ from loyalty_maximizer.profiles import FileProfileStore
 from loyalty_maximizer.tools.registry import ToolContext, call_tool
 
 app = typer.Typer(
-    help="AI Loyalty Maximizer: award, earning and crediting advice from a loyalty knowledge graph.",
+    help="AI Loyalty Maximizer: award, earning and crediting advice from a loyalty knowledge "
+    "graph.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -82,7 +83,9 @@ def _knowledge(kb: Path) -> Iterator[KnowledgeRepository]:
 
 @kb_app.command("load")
 def kb_load(
-    facts: Annotated[list[Path], typer.Argument(help="Facts JSONL files.", exists=True, dir_okay=False)],
+    facts: Annotated[
+        list[Path], typer.Argument(help="Facts JSONL files.", exists=True, dir_okay=False)
+    ],
     kb: KbOption,
     quarantine: Annotated[
         Path | None,

@@ -46,7 +46,9 @@ class FactIssue:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
@@ -61,7 +63,9 @@ class FactsValidationError(LoyaltyError):
         self.issues = issues
         shown = "\n".join(str(i) for i in issues[:20])
         more = f"\n... and {len(issues) - 20} more" if len(issues) > 20 else ""
-        super().__init__(f"{len(issues)} invalid fact record(s); nothing was loaded:\n{shown}{more}")
+        super().__init__(
+            f"{len(issues)} invalid fact record(s); nothing was loaded:\n{shown}{more}"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

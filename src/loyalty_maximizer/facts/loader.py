@@ -152,8 +152,9 @@ def _references(fact: FactModel, index: _Index) -> Iterator[tuple[str, str]]:
 
     def airport(name: str, value: str) -> Iterator[tuple[str, str]]:
         if not index.airport_known(value):
-            yield name, (
-                f'airport "{value}" is known neither to the facts nor to the airport database'
+            yield (
+                name,
+                (f'airport "{value}" is known neither to the facts nor to the airport database'),
             )
 
     def airlines(name: str, values: list[str] | None) -> Iterator[tuple[str, str]]:
@@ -246,7 +247,8 @@ def _overlapping_versions(records: list[SourcedFact]) -> list[FactIssue]:
         for i, later in enumerate(versions):
             for earlier in versions[:i]:
                 a, b = earlier.fact, later.fact
-                assert isinstance(a, TransferPartnership) and isinstance(b, TransferPartnership)
+                assert isinstance(a, TransferPartnership)
+                assert isinstance(b, TransferPartnership)
                 if a.effective_date != b.effective_date:
                     continue
                 a_end, b_end = a.expiration_date, b.expiration_date

@@ -11,6 +11,7 @@ import json
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ def _csv_value(column: Column, value: Any) -> str | None:
     return str(value)
 
 
-def _csv_line(values: list[str | None]) -> str:
+def _csv_line(values: Sequence[str | None]) -> str:
     # The engine reads an unquoted empty field as null and a quoted one as "", so every
     # value is quoted and only null is left bare: an empty string survives the load.
     return ",".join("" if v is None else '"' + v.replace('"', '""') + '"' for v in values)
@@ -80,7 +81,8 @@ class EmbeddedGraph:
         name = f"{table}_{pair[0]}_{pair[1]}" if pair else table
         path = work / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
-            handle.writelines(f"{_csv_line(row)}\n" for row in [list(header), *rows])
+            handle.write(f"{_csv_line(header)}\n")
+            handle.writelines(f"{_csv_line(row)}\n" for row in rows)
         options = "HEADER=true, PARALLEL=false"
         if pair is not None:
             options += f", from='{pair[0]}', to='{pair[1]}'"
@@ -113,7 +115,9 @@ class EmbeddedGraph:
                         if e.label == edge.label and (e.from_label, e.to_label) == pair
                     ]
                     header = ["from", "to", "id", *(c.name for c in columns)]
-                    self._copy(edge.label, header, selected, work, pair if len(edge.pairs) > 1 else None)
+                    self._copy(
+                        edge.label, header, selected, work, pair if len(edge.pairs) > 1 else None
+                    )
 
 
 def _edge_csv(edge: EdgeRow, columns: tuple[Column, ...]) -> list[str | None]:

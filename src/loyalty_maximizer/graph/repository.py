@@ -151,7 +151,9 @@ class KnowledgeRepository:
 
     def earning_rules_for_airlines(self, airline_ids: Iterable[str]) -> list[EarningRule]:
         ids = sorted(set(airline_ids))
-        rules = {r.rule_id: r for r in self._facts(EarningRule, queries.EARNING_RULES_FOR_ANY_AIRLINE)}
+        rules = {
+            r.rule_id: r for r in self._facts(EarningRule, queries.EARNING_RULES_FOR_ANY_AIRLINE)
+        }
         for rule in self._facts(EarningRule, queries.EARNING_RULES_FOR_AIRLINES, airlineIds=ids):
             rules[rule.rule_id] = rule
         return [rules[k] for k in sorted(rules)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from loyalty_maximizer.errors import InvalidRequest
@@ -84,7 +84,7 @@ class _RegionIndex:
             self._regions.setdefault(r.program_id, []).append(r)
         self._countries = countries
 
-    @lru_cache(maxsize=None)  # noqa: B019 - one index per request, dropped with it
+    @cache  # noqa: B019 - one index per request, dropped with it
     def __call__(self, program_id: str, airport: str) -> frozenset[str]:
         country = self._countries.get(airport)
         found = {"*"}
@@ -300,17 +300,13 @@ def analyze_award_redemption_strategies(
     for program_id, program in repo.programs.items():
         if program.kind != "airline" or program_id in excluded:
             continue
-        bookable = [
-            i for i in itineraries if all(repo.can_book(program_id, a) for a in i.airlines)
-        ]
+        bookable = [i for i in itineraries if all(repo.can_book(program_id, a) for a in i.airlines)]
         if bookable:
             bookers[program_id] = bookable
     if not bookers:
         return {"awardOptions": [], "summaryAdvice": _advice([], request)}
 
-    regions = _RegionIndex(
-        repo.regions(bookers), {code: a.country for code, a in airports.items()}
-    )
+    regions = _RegionIndex(repo.regions(bookers), {code: a.country for code, a in airports.items()})
     involved = {code for its in bookers.values() for i in its for code in i.airports}
     region_ids = {rid for p in bookers for code in involved for rid in regions(p, code)}
     rows: dict[str, list[AwardPrice]] = {}
@@ -338,7 +334,11 @@ def analyze_award_redemption_strategies(
             continue
         for itinerary in its:
             q = quote(
-                program_rows, itinerary, regions, round_trip=request.trip_type == "round_trip", day=day
+                program_rows,
+                itinerary,
+                regions,
+                round_trip=request.trip_type == "round_trip",
+                day=day,
             )
             if q is None:
                 continue
@@ -356,7 +356,5 @@ def analyze_award_redemption_strategies(
                 )
             options.append(_Option(program, itinerary, q, cost, fundings[(program_id, cost)]))
     options.sort(key=_Option.sort_key)
-    rendered = [
-        _render(o, n, links, request) for n, o in enumerate(options[:MAX_OPTIONS], start=1)
-    ]
+    rendered = [_render(o, n, links, request) for n, o in enumerate(options[:MAX_OPTIONS], start=1)]
     return {"awardOptions": rendered, "summaryAdvice": _advice(rendered, request)}

@@ -34,7 +34,9 @@ class Progress:
     remaining: list[tuple[str, float]]
 
 
-def next_tier_progress(tiers: Sequence[EliteTier], reached: EliteTier | None, values: dict[str, float]) -> Progress | None:
+def next_tier_progress(
+    tiers: Sequence[EliteTier], reached: EliteTier | None, values: dict[str, float]
+) -> Progress | None:
     above = [t for t in tiers if reached is None or t.rank > reached.rank]
     if not above:
         return None
@@ -47,7 +49,8 @@ def next_tier_progress(tiers: Sequence[EliteTier], reached: EliteTier | None, va
     if best is None:
         return Progress(nxt, 0.0, [])
     remaining = [
-        (p.metric_name, max(0.0, p.threshold - values.get(p.metric_name, 0.0))) for p in _parts(best[1])
+        (p.metric_name, max(0.0, p.threshold - values.get(p.metric_name, 0.0)))
+        for p in _parts(best[1])
     ]
     return Progress(nxt, best[0], remaining)
 
@@ -78,7 +81,12 @@ class _Candidate:
         )
 
 
-def _goal_met(goal: AllianceGoal | TierGoal | None, program_id: str, tiers: Sequence[EliteTier], reached: EliteTier | None) -> bool:
+def _goal_met(
+    goal: AllianceGoal | TierGoal | None,
+    program_id: str,
+    tiers: Sequence[EliteTier],
+    reached: EliteTier | None,
+) -> bool:
     if goal is None or reached is None:
         return False
     if isinstance(goal, AllianceGoal):
@@ -107,7 +115,9 @@ def _rationale(c: _Candidate, goal: AllianceGoal | TierGoal | None) -> str:
     return text + "."
 
 
-def recommend_crediting_program(repo: KnowledgeRepository, request: CreditingRequest) -> dict[str, Any]:
+def recommend_crediting_program(
+    repo: KnowledgeRepository, request: CreditingRequest
+) -> dict[str, Any]:
     check_programs(repo, request.target_loyalty_programs, "targetLoyaltyPrograms")
     held = held_tiers(repo, request.current_tiers, "currentTiers")
     for i, p in enumerate(request.current_elite_progress):
@@ -117,16 +127,25 @@ def recommend_crediting_program(repo: KnowledgeRepository, request: CreditingReq
     goal = request.goal
     if isinstance(goal, TierGoal):
         if goal.program_id not in repo.programs:
-            raise InvalidRequest(f'goal.programId: unknown program "{goal.program_id}"', "goal.programId")
+            raise InvalidRequest(
+                f'goal.programId: unknown program "{goal.program_id}"', "goal.programId"
+            )
         if not any(t.tier_id == goal.tier_id for t in repo.elite_tiers([goal.program_id])):
-            raise InvalidRequest(f'goal.tierId: program "{goal.program_id}" has no tier "{goal.tier_id}"', "goal.tierId")
-    earnings = earn(repo, request.flight_itinerary, request.target_loyalty_programs, held, request.today())
+            raise InvalidRequest(
+                f'goal.tierId: program "{goal.program_id}" has no tier "{goal.tier_id}"',
+                "goal.tierId",
+            )
+    earnings = earn(
+        repo, request.flight_itinerary, request.target_loyalty_programs, held, request.today()
+    )
     tiers_by_program: dict[str, list[EliteTier]] = defaultdict(list)
     for tier in repo.elite_tiers([e.program.program_id for e in earnings]):
         tiers_by_program[tier.program_id].append(tier)
     current: dict[str, dict[str, float]] = defaultdict(dict)
     for p in request.current_elite_progress:
-        current[p.program_id][p.metric_name] = current[p.program_id].get(p.metric_name, 0.0) + p.current_value
+        current[p.program_id][p.metric_name] = (
+            current[p.program_id].get(p.metric_name, 0.0) + p.current_value
+        )
     candidates = []
     for e in earnings:
         program_id = e.program.program_id
@@ -138,9 +157,17 @@ def recommend_crediting_program(repo: KnowledgeRepository, request: CreditingReq
             for alternative in tier.qualification or ():
                 for part in _parts(alternative):
                     values.setdefault(part.metric_name, 0.0)
-        reached = max((t for t in tiers if qualifies(t, values)), key=lambda t: t.rank, default=None)
+        reached = max(
+            (t for t in tiers if qualifies(t, values)), key=lambda t: t.rank, default=None
+        )
         candidates.append(
-            _Candidate(e, values, reached, next_tier_progress(tiers, reached, values), _goal_met(goal, program_id, tiers, reached))
+            _Candidate(
+                e,
+                values,
+                reached,
+                next_tier_progress(tiers, reached, values),
+                _goal_met(goal, program_id, tiers, reached),
+            )
         )
     candidates.sort(key=_Candidate.sort_key)
     recommendations = [
@@ -148,13 +175,17 @@ def recommend_crediting_program(repo: KnowledgeRepository, request: CreditingReq
             "programId": c.earning.program.program_id,
             "tierReached": c.reached.tier_id if c.reached else None,
             "goalReached": c.goal_reached,
-            "metricsAfter": [{"metricName": k, "value": _number(v)} for k, v in sorted(c.values.items())],
+            "metricsAfter": [
+                {"metricName": k, "value": _number(v)} for k, v in sorted(c.values.items())
+            ],
             "progressToNextTier": None
             if c.progress is None
             else {
                 "tierId": c.progress.tier.tier_id,
                 "fraction": round(c.progress.fraction, 6),
-                "remaining": [{"metricName": m, "remaining": _number(r)} for m, r in c.progress.remaining],
+                "remaining": [
+                    {"metricName": m, "remaining": _number(r)} for m, r in c.progress.remaining
+                ],
             },
             "redeemableEarned": c.earning.redeemable,
             "rationale": _rationale(c, goal),
@@ -162,7 +193,8 @@ def recommend_crediting_program(repo: KnowledgeRepository, request: CreditingReq
         for c in candidates
     ]
     if recommendations:
-        summary = f"Credit these flights to {candidates[0].earning.program.name}: {recommendations[0]['rationale']}"
+        best = candidates[0].earning.program.name
+        summary = f"Credit these flights to {best}: {recommendations[0]['rationale']}"
     else:
         summary = "No program in the knowledge base has an earning rule for these flights."
     return {"recommendations": recommendations, "summaryAdvice": summary}

@@ -18,6 +18,7 @@ from loyalty_maximizer.tools.requests import (
     FlightItinerary,
     FlightSegment,
     StatusTier,
+    TicketPrice,
 )
 
 
@@ -25,7 +26,10 @@ def applicable(rule: EarningRule, segment: FlightSegment, day: dt.date) -> bool:
     ops = rule.operating_airline_ids
     return (
         ("*" in ops or segment.operator in ops)
-        and (rule.marketing_airline_ids is None or segment.marketing_carrier in rule.marketing_airline_ids)
+        and (
+            rule.marketing_airline_ids is None
+            or segment.marketing_carrier in rule.marketing_airline_ids
+        )
         and (rule.fare_classes is None or segment.fare_class in rule.fare_classes)
         and rule.valid_on(segment.travel_date or day)
     )
@@ -86,7 +90,10 @@ def segment_distances(repo: KnowledgeRepository, itinerary: FlightItinerary) -> 
     airports = repo.airports(codes)
     distances = []
     for i, s in enumerate(itinerary.segments):
-        for name, code in (("originAirport", s.origin_airport), ("destinationAirport", s.destination_airport)):
+        for name, code in (
+            ("originAirport", s.origin_airport),
+            ("destinationAirport", s.destination_airport),
+        ):
             airport = airports.get(code)
             if airport is None or airport.latitude is None or airport.longitude is None:
                 where = f"flightItinerary.segments[{i}].{name}"
@@ -105,7 +112,9 @@ def held_tiers(
     for i, status in enumerate(tiers):
         where = f"{field_name}[{i}]"
         if status.program_id not in repo.programs:
-            raise InvalidRequest(f'{where}.programId: unknown program "{status.program_id}"', f"{where}.programId")
+            raise InvalidRequest(
+                f'{where}.programId: unknown program "{status.program_id}"', f"{where}.programId"
+            )
         tier = known.get((status.program_id, status.tier))
         if tier is None:
             raise InvalidRequest(
@@ -140,12 +149,7 @@ def earn(
     else:
         rules = repo.earning_rules_for_airlines({s.operator for s in segments})
         program_ids = sorted(
-            {
-                r.crediting_program_id
-                for r in rules
-                for s in segments
-                if applicable(r, s, day)
-            }
+            {r.crediting_program_id for r in rules for s in segments if applicable(r, s, day)}
         )
     price = itinerary.ticket_price
     eligible = (price.base_fare + price.carrier_imposed_surcharges) if price else 0.0
@@ -157,9 +161,11 @@ def earn(
         currency_notes: set[str] = set()
         for segment, distance in zip(segments, distances, strict=True):
             rule = choose_rule(rules, program_id, segment, day)
-            share = eligible * distance / total_distance if total_distance else eligible / len(segments)
+            share = (
+                eligible * distance / total_distance if total_distance else eligible / len(segments)
+            )
             earning.segments.append(
-                _segment(segment, distance, share, rule, tier, price is not None, price.currency if price else None, currency_notes, earning.notes)
+                _segment(segment, distance, share, rule, tier, price, currency_notes, earning.notes)
             )
         earning.notes.extend(sorted(currency_notes))
         results.append(earning)
@@ -172,20 +178,25 @@ def _segment(
     share: float,
     rule: EarningRule | None,
     tier: EliteTier | None,
-    priced: bool,
-    currency: str | None,
+    price: TicketPrice | None,
     currency_notes: set[str],
     notes: list[str],
 ) -> SegmentEarning:
     leg = f"{segment.origin_airport}-{segment.destination_airport}"
     if rule is None:
-        notes.append(f"{leg}: no earning rule applies ({segment.operator}-operated, fare class {segment.fare_class or 'not given'}); earns nothing.")
-        return SegmentEarning(segment.origin_airport, segment.destination_airport, distance, None, 0, 0, {})
-    revenue_ok = priced and currency == rule.revenue_currency
-    if priced and not revenue_ok:
+        fare = segment.fare_class or "not given"
+        notes.append(
+            f"{leg}: no earning rule applies ({segment.operator}-operated, fare class {fare}); "
+            "earns nothing."
+        )
+        return SegmentEarning(
+            segment.origin_airport, segment.destination_airport, distance, None, 0, 0, {}
+        )
+    revenue_ok = price is not None and price.currency == rule.revenue_currency
+    if price is not None and not revenue_ok:
         currency_notes.add(
-            f"Ticket currency {currency} differs from rule {rule.rule_id}'s {rule.revenue_currency}: "
-            "revenue-based earning is 0 (no currency conversion)."
+            f"Ticket currency {price.currency} differs from rule {rule.rule_id}'s "
+            f"{rule.revenue_currency}: revenue-based earning is 0 (no currency conversion)."
         )
 
     def amount(basis: str, rate: float) -> int:
@@ -198,12 +209,20 @@ def _segment(
     base = amount(rule.basis, rule.redeemable_rate)
     if rule.basis == "distance":
         base = max(base, rule.minimum_redeemable or 0)
-        notes.append(f"{leg}: rule {rule.rule_id}, {rule.redeemable_rate:g} x {distance:,} miles = {base:,}.")
+        notes.append(
+            f"{leg}: rule {rule.rule_id}, {rule.redeemable_rate:g} x {distance:,} miles = {base:,}."
+        )
     elif rule.basis == "revenue":
-        if not priced:
-            notes.append(f"{leg}: rule {rule.rule_id} earns on the fare, and no ticketPrice was given: 0 redeemable.")
+        if price is None:
+            notes.append(
+                f"{leg}: rule {rule.rule_id} earns on the fare, and no ticketPrice was given: "
+                "0 redeemable."
+            )
         else:
-            notes.append(f"{leg}: rule {rule.rule_id}, {rule.redeemable_rate:g} per {rule.revenue_currency} on a {share:,.2f} fare share = {base:,}.")
+            notes.append(
+                f"{leg}: rule {rule.rule_id}, {rule.redeemable_rate:g} per "
+                f"{rule.revenue_currency} on a {share:,.2f} fare share = {base:,}."
+            )
     else:
         notes.append(f"{leg}: rule {rule.rule_id}, fixed {base:,} per segment.")
     bonus = 0
@@ -212,9 +231,15 @@ def _segment(
         notes.append(f"{leg}: {tier.name} bonus {tier.redeemable_bonus_percent:g}% = {bonus:,}.")
     metrics: dict[str, int] = {}
     for metric in rule.elite_metrics or ():
-        value = base + bonus if metric.basis == "same_as_redeemable" else amount(metric.basis, metric.rate or 0.0)
+        value = (
+            base + bonus
+            if metric.basis == "same_as_redeemable"
+            else amount(metric.basis, metric.rate or 0.0)
+        )
         metrics[metric.metric_name] = metrics.get(metric.metric_name, 0) + value
-    return SegmentEarning(segment.origin_airport, segment.destination_airport, distance, rule, base, bonus, metrics)
+    return SegmentEarning(
+        segment.origin_airport, segment.destination_airport, distance, rule, base, bonus, metrics
+    )
 
 
 def metric_unit(name: str, rules: Sequence[EarningRule]) -> str:
@@ -254,10 +279,16 @@ def render_earning(e: ProgramEarning) -> dict[str, Any]:
     }
 
 
-def calculate_flight_earnings(repo: KnowledgeRepository, request: EarningsRequest) -> dict[str, Any]:
+def calculate_flight_earnings(
+    repo: KnowledgeRepository, request: EarningsRequest
+) -> dict[str, Any]:
     check_programs(repo, request.target_loyalty_programs, "targetLoyaltyPrograms")
-    held = held_tiers(repo, request.user_profile_context.status_tiers, "userProfileContext.statusTiers")
-    earnings = earn(repo, request.flight_itinerary, request.target_loyalty_programs, held, request.today())
+    held = held_tiers(
+        repo, request.user_profile_context.status_tiers, "userProfileContext.statusTiers"
+    )
+    earnings = earn(
+        repo, request.flight_itinerary, request.target_loyalty_programs, held, request.today()
+    )
     earnings.sort(key=lambda e: (-e.redeemable, e.program.program_id))
     options = [render_earning(e) for e in earnings]
     if options and options[0]["redeemableCurrency"]["amountEarned"] > 0:

@@ -172,9 +172,12 @@ def _prune(states: dict[int, _State]) -> dict[int, _State]:
     cheapest = None
     for received in sorted(states, reverse=True):
         state = states[received]
-        if cheapest is not None and state.cost >= cheapest:
-            if any(other.dominates(state) for other in kept.values()):
-                continue
+        if (
+            cheapest is not None
+            and state.cost >= cheapest
+            and any(other.dominates(state) for other in kept.values())
+        ):
+            continue
         kept[received] = state
         cheapest = state.cost if cheapest is None else min(cheapest, state.cost)
     return kept

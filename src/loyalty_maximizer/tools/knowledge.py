@@ -73,17 +73,22 @@ class KnowledgeSearch:
             names = {p.name, p.program_id.replace("_", " "), *PROGRAM_ALIASES.get(p.program_id, ())}
             for name in names:
                 phrases.append((tuple(_words(name)), "program", p.program_id))
-        for a in self.repo.airlines.values():
-            phrases.append((tuple(_words(a.name)), "airline", a.airline_id))
-        for a in self.repo.alliances.values():
-            phrases.append((tuple(_words(a.name)), "alliance", a.alliance_id))
+        for airline in self.repo.airlines.values():
+            phrases.append((tuple(_words(airline.name)), "airline", airline.airline_id))
+        for alliance in self.repo.alliances.values():
+            phrases.append((tuple(_words(alliance.name)), "alliance", alliance.alliance_id))
         phrases = [p for p in phrases if p[0]]
         phrases.sort(key=lambda p: -len(p[0]))
         return _Vocabulary(phrases)
 
     def entities(self, question: str) -> dict[str, set[str]]:
         words = _words(question)
-        found: dict[str, set[str]] = {"program": set(), "airline": set(), "alliance": set(), "airport": set()}
+        found: dict[str, set[str]] = {
+            "program": set(),
+            "airline": set(),
+            "alliance": set(),
+            "airport": set(),
+        }
         for phrase, kind, entity in self.vocabulary.phrases:
             n = len(phrase)
             if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
@@ -106,33 +111,33 @@ def _fact_json(fact: FactModel) -> dict[str, Any]:
 
 
 def _sentence(fact: dict[str, Any], names: dict[str, str]) -> str | None:
-    n = names.get
+    def n(key: str) -> str:
+        code = str(fact[key])
+        return names.get(code, code)
+
     match fact["type"]:
         case "transferPartnership":
             text = (
-                f"{n(fact['fromProgramId'], fact['fromProgramId'])} transfers to "
-                f"{n(fact['toProgramId'], fact['toProgramId'])} at {fact['ratioFrom']}:{fact['ratioTo']}"
+                f"{n('fromProgramId')} transfers to {n('toProgramId')} at "
+                f"{fact['ratioFrom']}:{fact['ratioTo']}"
             )
             if "minimumTransfer" in fact:
                 text += f" (minimum {fact['minimumTransfer']:,})"
             return text
         case "transferBonus":
             return (
-                f"{n(fact['fromProgramId'], fact['fromProgramId'])} to "
-                f"{n(fact['toProgramId'], fact['toProgramId'])} has a {fact['bonusPercent']:g}% bonus "
-                f"until {fact['endDate']}"
+                f"{n('fromProgramId')} to {n('toProgramId')} has a {fact['bonusPercent']:g}% "
+                f"bonus until {fact['endDate']}"
             )
         case "eliteTier":
-            return f"{n(fact['programId'], fact['programId'])} {fact['name']} is tier rank {fact['rank']}"
+            return f"{n('programId')} {fact['name']} is tier rank {fact['rank']}"
         case "bookablePartner":
-            return f"{n(fact['programId'], fact['programId'])} can book {n(fact['airlineId'], fact['airlineId'])} flights"
+            return f"{n('programId')} can book {n('airlineId')} flights"
         case "route":
-            cabins = ", ".join(c.replace("_", " ") for c in fact.get("cabins", [])) or "cabins not stated"
-            return f"{fact['airlineId']} flies {fact['origin']}-{fact['destination']} ({cabins})"
-        case "awardPrice":
+            cabins = ", ".join(c.replace("_", " ") for c in fact.get("cabins", []))
             return (
-                f"{n(fact['programId'], fact['programId'])} prices {fact['cabin'].replace('_', ' ')} from "
-                f"{fact['originRegionId']} to {fact['destinationRegionId']} at {fact['points']:,} points"
+                f"{fact['airlineId']} flies {fact['origin']}-{fact['destination']} "
+                f"({cabins or 'cabins not stated'})"
             )
     return None
 
@@ -161,7 +166,12 @@ def query_loyalty_knowledge(search: KnowledgeSearch, request: KnowledgeRequest) 
     query = " ".join([request.question, *(repo.programs[p].name for p in sorted(programs))])
     hits = search.index.search(query, request.limit)
     passages = [
-        {"documentId": p.document_id, "passageId": p.passage_id, "text": p.text, "score": round(s, 4)}
+        {
+            "documentId": p.document_id,
+            "passageId": p.passage_id,
+            "text": p.text,
+            "score": round(s, 4),
+        }
         for p, s in hits
     ]
     names = {p.program_id: p.name for p in repo.programs.values()}
@@ -169,15 +179,15 @@ def query_loyalty_knowledge(search: KnowledgeSearch, request: KnowledgeRequest) 
     lines = []
     cited: set[str] = set()
     for fact in rendered:
-        source = fact.get("sourceDocumentId")
+        source: str | None = fact.get("sourceDocumentId")
         sentence = _sentence(fact, names)
         if sentence and source:
             lines.append(f"{sentence} [{source}].")
             cited.add(source)
     if passages:
         top = passages[0]
-        lines.append(f"From the sources: \"{top['text']}\" [{top['documentId']}].")
-        cited.update(p["documentId"] for p in passages)
+        lines.append(f'From the sources: "{top["text"]}" [{top["documentId"]}].')
+        cited.update(str(p["documentId"]) for p in passages)
     documents = repo.documents(cited)
     citations = [
         {"documentId": d, "sourceUrl": documents[d].source_url, "title": documents[d].title}

@@ -58,13 +58,19 @@ class LoadResult:
     quarantined: list[FactIssue] = field(default_factory=list)
 
 
-def read_lines(paths: Iterable[Path]) -> Iterator[tuple[str, int, str]]:
-    """(file, line number, text) of every non-blank line of the given JSONL files."""
+def read_lines(paths: Iterable[Path]) -> Iterator[tuple[str, int, str | None]]:
+    """(file, line number, text) of every non-blank line of the given JSONL files; the text
+    is None for a line that is not UTF-8."""
     for path in paths:
-        with path.open(encoding="utf-8") as handle:
-            for number, text in enumerate(handle, start=1):
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield str(path), number, None
+                    continue
                 if text.strip():
-                    yield str(path), number, text.rstrip("\n")
+                    yield str(path), number, text.rstrip("\r\n")
 
 
 def _field_of(loc: tuple[int | str, ...], record_type: str | None) -> str:
@@ -74,8 +80,12 @@ def _field_of(loc: tuple[int | str, ...], record_type: str | None) -> str:
     return ".".join(parts) if parts else "(record)"
 
 
-def parse_line(file: str, line: int, text: str) -> tuple[SourcedFact | None, list[FactIssue]]:
+def parse_line(
+    file: str, line: int, text: str | None
+) -> tuple[SourcedFact | None, list[FactIssue]]:
     """Validate one JSONL line on its own (types, fields, record-level rules)."""
+    if text is None:
+        return None, [FactIssue(file, line, None, "the line is not UTF-8 text")]
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:

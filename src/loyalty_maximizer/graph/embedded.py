@@ -18,6 +18,7 @@ from typing import Any
 import ladybug
 
 from loyalty_maximizer.errors import LoyaltyError
+from loyalty_maximizer.graph import queries
 from loyalty_maximizer.graph.build import EdgeRow, GraphRows, NodeRow
 from loyalty_maximizer.graph.schema import EDGE_TABLES, NODE_TABLES, Column, columns_of, ddl
 
@@ -181,12 +182,10 @@ def open_knowledge_base(directory: Path) -> EmbeddedGraph:
 def graph_stats(graph: EmbeddedGraph) -> dict[str, Any]:
     """Node and edge counts by type, read from the graph itself."""
     nodes = {
-        t.label: graph.query(f"MATCH (n:{t.label}) RETURN count(n) AS c")[0]["c"]
-        for t in NODE_TABLES
+        t.label: graph.query(queries.NODE_COUNT.format(label=t.label))[0]["c"] for t in NODE_TABLES
     }
     edges = {
-        t.label: graph.query(f"MATCH ()-[r:{t.label}]->() RETURN count(r) AS c")[0]["c"]
-        for t in EDGE_TABLES
+        t.label: graph.query(queries.EDGE_COUNT.format(label=t.label))[0]["c"] for t in EDGE_TABLES
     }
     nodes = {k: v for k, v in sorted(nodes.items()) if v}
     edges = {k: v for k, v in sorted(edges.items()) if v}

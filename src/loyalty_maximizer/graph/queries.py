@@ -69,7 +69,7 @@ AIRPORTS_BY_METRO = (
 
 ROUTES_TOUCHING = (
     "MATCH (a:Airport)-[e:FLIES]-(:Airport) WHERE a.airportId IN $codes "
-    f"RETURN DISTINCT e.id AS id, {_returning('e', Route)}"
+    f"RETURN DISTINCT e.id AS id, {_returning('e', Route)} ORDER BY id"
 )
 
 REGIONS_OF_PROGRAMS = (

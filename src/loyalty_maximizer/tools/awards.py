@@ -329,9 +329,12 @@ def analyze_award_redemption_strategies(
     fundings: dict[tuple[str, int], Funding] = {}
     for program_id, its in bookers.items():
         program = repo.programs[program_id]
-        program_rows = rows.get(program_id, [])
+        program_rows = [r for r in rows.get(program_id, []) if r.valid_on(day)]
         if not program_rows:
             continue
+        sources = _sources_for(
+            program_id, balances, links, repo.programs, excluded, prefs.max_transfer_hops
+        )
         for itinerary in its:
             q = quote(
                 program_rows,
@@ -344,9 +347,6 @@ def analyze_award_redemption_strategies(
                 continue
             cost = q.points * travellers
             if (program_id, cost) not in fundings:
-                sources = _sources_for(
-                    program_id, balances, links, repo.programs, excluded, prefs.max_transfer_hops
-                )
                 fundings[(program_id, cost)] = fund(
                     program_id,
                     cost,

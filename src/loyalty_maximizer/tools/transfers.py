@@ -63,7 +63,7 @@ class TransferLink:
         block = 0
         if p.block_bonus is not None:
             block = x // p.block_bonus.every_source_points * p.block_bonus.bonus_target_points
-        bonus = math.floor(base * self.bonus_percent / 100)
+        bonus = math.floor(base * self.bonus_percent / 100) if self.bonus_percent else 0
         return Receipt(base + block + bonus, bonus)
 
     def smallest_delivering(self, need: int, available: int) -> int | None:

@@ -215,7 +215,12 @@ def _references(fact: FactModel, index: _Index) -> Iterator[tuple[str, str]]:
 
 
 def _dedupe(records: list[SourcedFact]) -> tuple[list[SourcedFact], list[FactIssue]]:
-    """One record per entity and per identical non-entity; conflicting entities are errors."""
+    """One record per entity and per identical non-entity; conflicting entities are errors.
+
+    Two records that differ only in ``sourceDocumentId`` state the same fact from two
+    sources: the first one is kept, for entities and non-entities alike (otherwise two pages
+    stating one transfer partnership would be two overlapping versions).
+    """
     kept: list[SourcedFact] = []
     issues: list[FactIssue] = []
     entities: dict[tuple[str, ...], SourcedFact] = {}
@@ -223,7 +228,7 @@ def _dedupe(records: list[SourcedFact]) -> tuple[list[SourcedFact], list[FactIss
     for sourced in records:
         key = entity_key(sourced.fact)
         if key is None:
-            canonical = json.dumps(sourced.fact.to_json_dict(), sort_keys=True)
+            canonical = json.dumps(_comparable(sourced.fact), sort_keys=True)
             if canonical not in seen:
                 seen.add(canonical)
                 kept.append(sourced)

@@ -74,7 +74,7 @@ ROUTES_TOUCHING = (
 
 REGIONS_OF_PROGRAMS = (
     "MATCH (p:LoyaltyProgram)-[:HAS_REGION]->(n:AwardRegion) WHERE p.programId IN $programIds "
-    f"RETURN {_returning('n', AwardRegion)} ORDER BY n.programId, n.regionId"
+    f"RETURN n.id AS id, {_returning('n', AwardRegion)} ORDER BY n.programId, n.regionId"
 )
 
 AWARD_PRICES = (
@@ -86,22 +86,22 @@ AWARD_PRICES = (
 
 EARNING_RULES_OF_PROGRAMS = (
     "MATCH (n:EarningRule)-[:CREDITS_TO]->(p:LoyaltyProgram) WHERE p.programId IN $programIds "
-    f"RETURN {_returning('n', EarningRule)} ORDER BY n.ruleId"
+    f"RETURN n.id AS id, {_returning('n', EarningRule)} ORDER BY n.ruleId"
 )
 
 EARNING_RULES_FOR_AIRLINES = (
     "MATCH (n:EarningRule)-[:APPLIES_TO]->(a:Airline) WHERE a.airlineId IN $airlineIds "
-    f"RETURN DISTINCT {_returning('n', EarningRule)}"
+    f"RETURN DISTINCT n.id AS id, {_returning('n', EarningRule)} ORDER BY id"
 )
 
 EARNING_RULES_FOR_ANY_AIRLINE = (
     "MATCH (n:EarningRule) WHERE n.operatingAirlineIds CONTAINS '\"*\"' "
-    f"RETURN {_returning('n', EarningRule)} ORDER BY n.ruleId"
+    f"RETURN n.id AS id, {_returning('n', EarningRule)} ORDER BY n.ruleId"
 )
 
 ELITE_TIERS = (
     "MATCH (p:LoyaltyProgram)-[:HAS_TIER]->(n:EliteTier) WHERE p.programId IN $programIds "
-    f"RETURN {_returning('n', EliteTier)} ORDER BY n.programId, n.rank"
+    f"RETURN n.id AS id, {_returning('n', EliteTier)} ORDER BY n.programId, n.rank"
 )
 
 DOCUMENTS_BY_ID = (

@@ -42,10 +42,21 @@ class CypherRunner(Protocol):
 class KnowledgeRepository:
     def __init__(self, runner: CypherRunner) -> None:
         self._runner = runner
+        # Rows that carry their node or edge id are parsed once: a graph's facts never
+        # change under an open repository.
+        self._parsed: dict[str, FactModel] = {}
 
     def _facts(self, model: type[F], text: str, **params: Any) -> list[F]:
-        rows = self._runner.query(text, params)
-        return [fact_from_properties(model, row) for row in rows]  # type: ignore[misc]
+        facts: list[F] = []
+        for row in self._runner.query(text, params):
+            key = row.get("id")
+            fact = self._parsed.get(key) if key is not None else None
+            if fact is None:
+                fact = fact_from_properties(model, row)
+                if key is not None:
+                    self._parsed[key] = fact
+            facts.append(fact)  # type: ignore[arg-type]
+        return facts
 
     # Reference data, read once.
     @cached_property
@@ -108,9 +119,7 @@ class KnowledgeRepository:
         return sorted({r["airportId"] for r in rows} | set(METRO_AIRPORTS.get(metro, ())))
 
     def is_metro(self, code: str) -> bool:
-        return code in METRO_AIRPORTS or bool(
-            self._runner.query(queries.AIRPORTS_BY_METRO, {"metro": code})
-        )
+        return bool(self.metro_airports(code))
 
     def is_airport(self, code: str) -> bool:
         return bool(self.airports([code])) or known_airport(code)

@@ -3,7 +3,6 @@ itinerary, whole-trip or per segment, and which one wins."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -51,6 +50,50 @@ def _segment_rank(row: AwardPrice) -> tuple[int, bool, float]:
     return (row.points, row.pricing != "fixed", row.surcharge_usd or 0.0)
 
 
+class PriceTable:
+    """One program's rows for one cabin, valid on the request's day, indexed by region pair
+    so an itinerary looks only at rows whose regions can contain its ends."""
+
+    def __init__(self, rows: Sequence[AwardPrice], regions: RegionsOf) -> None:
+        self.regions = regions
+        self._between: dict[tuple[str, str, str], list[AwardPrice]] = {}
+        self._segment_rows: dict[tuple[str, Segment], AwardPrice | None] = {}
+        self._by_pair: dict[tuple[str, str], list[AwardPrice]] = {}
+        for row in rows:
+            self._by_pair.setdefault((row.origin_region_id, row.destination_region_id), []).append(
+                row
+            )
+
+    def between(self, program_id: str, origin: str, destination: str) -> list[AwardPrice]:
+        """Rows whose regions contain the two airports, in either direction."""
+        key = (program_id, origin, destination)
+        if key not in self._between:
+            self._between[key] = self._lookup(program_id, origin, destination)
+        return self._between[key]
+
+    def cheapest_for_segment(self, program_id: str, segment: Segment) -> AwardPrice | None:
+        """The cheapest per-segment row for one segment (memoised: one-stop itineraries
+        share their segments)."""
+        key = (program_id, segment)
+        if key not in self._segment_rows:
+            rows = self.between(program_id, segment.origin, segment.destination)
+            self._segment_rows[key] = _cheapest_for_segment(rows, segment, self.regions)
+        return self._segment_rows[key]
+
+    def _lookup(self, program_id: str, origin: str, destination: str) -> list[AwardPrice]:
+        a = self.regions(program_id, origin)
+        b = self.regions(program_id, destination)
+        found: dict[int, AwardPrice] = {}
+        for o in a:
+            for d in b:
+                for row in self._by_pair.get((o, d), ()):
+                    found[id(row)] = row
+                for row in self._by_pair.get((d, o), ()):
+                    if row.symmetric:
+                        found[id(row)] = row
+        return list(found.values())
+
+
 def _whole_trip(
     row: AwardPrice, itinerary: Itinerary, regions: RegionsOf, round_trip: bool
 ) -> Quote | None:
@@ -74,13 +117,13 @@ def _whole_trip(
 
 
 def _per_segment(
-    rows: Sequence[AwardPrice], itinerary: Itinerary, regions: RegionsOf, round_trip: bool
+    table: PriceTable, program_id: str, itinerary: Itinerary, round_trip: bool
 ) -> Quote | None:
     if round_trip and not itinerary.has_return:
         return None
     chosen: list[AwardPrice] = []
     for segment in itinerary.segments:
-        best = _cheapest_for_segment(rows, segment, regions)
+        best = table.cheapest_for_segment(program_id, segment)
         if best is None:
             return None
         chosen.append(best)
@@ -115,18 +158,17 @@ def _cheapest_for_segment(
 
 
 def quote(
-    rows: Sequence[AwardPrice],
+    table: PriceTable,
+    program_id: str,
     itinerary: Itinerary,
-    regions: RegionsOf,
     *,
     round_trip: bool,
-    day: dt.date,
 ) -> Quote | None:
-    """The winning price of ``itinerary`` among a program's rows for the requested cabin
-    (rows must already be that program's and that cabin's), or None when none applies."""
-    valid = [r for r in rows if r.valid_on(day)]
-    quotes = [q for r in valid if (q := _whole_trip(r, itinerary, regions, round_trip))]
-    per_segment = _per_segment(valid, itinerary, regions, round_trip)
+    """The winning price of ``itinerary`` in a program's table for the requested cabin, or
+    None when no row applies."""
+    rows = table.between(program_id, itinerary.origin, itinerary.destination)
+    quotes = [q for r in rows if (q := _whole_trip(r, itinerary, table.regions, round_trip))]
+    per_segment = _per_segment(table, program_id, itinerary, round_trip)
     if per_segment is not None:
         quotes.append(per_segment)
     return min(quotes, key=Quote.rank, default=None)

@@ -11,7 +11,7 @@ from typing import Any
 from loyalty_maximizer.errors import InvalidRequest
 from loyalty_maximizer.facts.models import AwardPrice, AwardRegion, LoyaltyProgram
 from loyalty_maximizer.graph.repository import KnowledgeRepository
-from loyalty_maximizer.tools.award_pricing import Quote, quote
+from loyalty_maximizer.tools.award_pricing import PriceTable, Quote, quote
 from loyalty_maximizer.tools.funding import Funding, Source, TransferPath, fund, micro_cents
 from loyalty_maximizer.tools.itineraries import Itinerary, find_itineraries, legs_of
 from loyalty_maximizer.tools.requests import AwardRequest
@@ -28,8 +28,9 @@ CABIN_NAMES = {
 
 def resolve_place(repo: KnowledgeRepository, code: str, field: str) -> set[str]:
     """An IATA airport or metro code as a set of airports; a metro code wins."""
-    if repo.is_metro(code):
-        return set(repo.metro_airports(code))
+    metro = repo.metro_airports(code)
+    if metro:
+        return set(metro)
     if repo.is_airport(code):
         return {code}
     raise InvalidRequest(f'{field}: "{code}" is neither a known airport nor a metro code', field)
@@ -297,10 +298,12 @@ def analyze_award_redemption_strategies(
         itineraries = [i for i in itineraries if i.has_return]
 
     bookers: dict[str, list[Itinerary]] = {}
+    airlines = {a for i in itineraries for a in i.airlines}
     for program_id, program in repo.programs.items():
         if program.kind != "airline" or program_id in excluded:
             continue
-        bookable = [i for i in itineraries if all(repo.can_book(program_id, a) for a in i.airlines)]
+        can_book = {a for a in airlines if repo.can_book(program_id, a)}
+        bookable = [i for i in itineraries if can_book.issuperset(i.airlines)]
         if bookable:
             bookers[program_id] = bookable
     if not bookers:
@@ -332,17 +335,12 @@ def analyze_award_redemption_strategies(
         program_rows = [r for r in rows.get(program_id, []) if r.valid_on(day)]
         if not program_rows:
             continue
+        table = PriceTable(program_rows, regions)
         sources = _sources_for(
             program_id, balances, links, repo.programs, excluded, prefs.max_transfer_hops
         )
         for itinerary in its:
-            q = quote(
-                program_rows,
-                itinerary,
-                regions,
-                round_trip=request.trip_type == "round_trip",
-                day=day,
-            )
+            q = quote(table, program_id, itinerary, round_trip=request.trip_type == "round_trip")
             if q is None:
                 continue
             cost = q.points * travellers

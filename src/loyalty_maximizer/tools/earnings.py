@@ -242,26 +242,26 @@ def _segment(
     )
 
 
-def metric_unit(name: str, rules: Sequence[EarningRule]) -> str:
+def metric_unit(name: str) -> str:
+    """A display unit for an elite metric, read from its conventional name."""
     lowered = name.lower()
     if any(w in lowered for w in ("segment", "flight", "pqf", "sector")):
         return "segments"
-    for rule in rules:
-        for m in rule.elite_metrics or ():
-            if m.metric_name == name and m.basis == "distance":
-                return "miles"
+    if any(w in lowered for w in ("dollar", "mqd", "spend")):
+        return "USD"
+    if "mile" in lowered or lowered in {"eqm", "mqm"}:
+        return "miles"
     return "points"
 
 
 def render_earning(e: ProgramEarning) -> dict[str, Any]:
-    rules = [s.rule for s in e.segments if s.rule is not None]
     return {
         "programId": e.program.program_id,
         "programName": e.program.name,
         "calculatedDistanceMiles": e.distance,
         "redeemableCurrency": {"amountEarned": e.redeemable, "type": e.program.currency_name},
         "eliteQualifyingMetrics": [
-            {"name": name, "valueEarned": value, "unit": metric_unit(name, rules)}
+            {"name": name, "valueEarned": value, "unit": metric_unit(name)}
             for name, value in sorted(e.metrics().items())
         ],
         "segments": [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from loyalty_maximizer.arithmetic import great_circle_miles
 from loyalty_maximizer.facts.models import Airport, Route
@@ -38,6 +38,16 @@ class Segment:
 class Itinerary:
     segments: tuple[Segment, ...]
     has_return: bool  # every segment also flies back (same airline, cabin offered)
+    # Derived from the segments once, because pricing reads them for every program.
+    airports: tuple[str, ...] = field(init=False)
+    airlines: tuple[str, ...] = field(init=False)
+    distance: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        airports = (self.segments[0].origin, *(s.destination for s in self.segments))
+        object.__setattr__(self, "airports", airports)
+        object.__setattr__(self, "airlines", tuple(s.airline for s in self.segments))
+        object.__setattr__(self, "distance", sum(s.distance for s in self.segments))
 
     @property
     def origin(self) -> str:
@@ -46,18 +56,6 @@ class Itinerary:
     @property
     def destination(self) -> str:
         return self.segments[-1].destination
-
-    @property
-    def distance(self) -> int:
-        return sum(s.distance for s in self.segments)
-
-    @property
-    def airports(self) -> tuple[str, ...]:
-        return (self.segments[0].origin, *(s.destination for s in self.segments))
-
-    @property
-    def airlines(self) -> tuple[str, ...]:
-        return tuple(s.airline for s in self.segments)
 
 
 def legs_of(routes: Iterable[Route], cabin: str, day: dt.date) -> dict[tuple[str, str, str], Leg]:

@@ -27,3 +27,27 @@ PROGRAM_ALIASES: dict[str, tuple[str, ...]] = {
     "EK_SKYWARDS": ("skywards",),
     "KE_SKYPASS": ("skypass",),
 }
+
+AIRLINE_ALIASES: dict[str, tuple[str, ...]] = {
+    "AA": ("american", "american airlines"),
+    "UA": ("united",),
+    "DL": ("delta",),
+    "BA": ("british airways", "ba"),
+    "LH": ("lufthansa",),
+    "AC": ("air canada",),
+    "VS": ("virgin atlantic", "virgin"),
+    "AF": ("air france",),
+    "KL": ("klm",),
+    "QR": ("qatar", "qatar airways"),
+    "CX": ("cathay", "cathay pacific"),
+    "SQ": ("singapore airlines",),
+    "NH": ("ana", "all nippon airways"),
+    "JL": ("jal", "japan airlines"),
+    "TK": ("turkish", "turkish airlines"),
+    "EK": ("emirates",),
+    "EY": ("etihad",),
+    "IB": ("iberia",),
+    "AS": ("alaska", "alaska airlines"),
+    "KE": ("korean air",),
+    "LX": ("swiss",),
+}

@@ -1,0 +1,614 @@
+"""The offline extractor: facts from the tables and prose of loyalty pages, with no model.
+
+It reads the document structure (``documents.model``) the way loyalty sites write it:
+transfer-partner tables and sentences, transfer bonuses with their dates, award charts by
+region or distance band and cabin (one-way, round trip, per segment), fare-class earning
+tables, revenue earning by status, elite tiers, and route lists. Names become ids through
+the catalogue. Nothing in it knows any particular page; what a table is comes from its
+header words and the values in its cells.
+
+Document text is only ever data: a sentence is extracted from when it states a fact in the
+shapes below, and nothing in it can change what the extractor does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pycountry
+
+from loyalty_maximizer.documents.model import Block, PreparedDocument
+from loyalty_maximizer.extraction import values
+from loyalty_maximizer.extraction.catalogue import Catalogue
+from loyalty_maximizer.facts.models import (
+    AwardPrice,
+    AwardRegion,
+    Cabin,
+    EarningRule,
+    EliteMetric,
+    EliteTier,
+    FactModel,
+    MetricThreshold,
+    Route,
+    TransferBonus,
+    TransferPartnership,
+    WebSourceDocument,
+)
+
+_AIRPORT_PAIR = re.compile(r"\b([A-Z]{3})\s*(?:-|–|—|to|/|→|->)\s*([A-Z]{3})\b")
+_AIRLINE_CODE = re.compile(r"^\s*([A-Z0-9]{2})\b")
+_BONUS_WORDS = ("bonus", "promotion", "promo", "extra")
+_DYNAMIC_WORDS = ("from", "starting at", "dynamic", "as low as")
+
+
+@dataclass
+class Extraction:
+    facts: list[FactModel] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        if not self.facts:
+            return 0.0
+        return round(max(0.3, 1.0 - 0.1 * len(self.warnings)), 2)
+
+
+@dataclass
+class _Context:
+    document: PreparedDocument
+    headings: list[tuple[int, str]]
+
+    def text(self) -> str:
+        return " / ".join([self.document.title or "", *(h for _, h in self.headings)])
+
+
+def _country(name: str) -> str | None:
+    cleaned = name.strip().strip(".")
+    if not cleaned:
+        return None
+    if re.fullmatch(r"[A-Z]{2}", cleaned):
+        return cleaned
+    try:
+        return str(pycountry.countries.lookup(cleaned).alpha_2)
+    except LookupError:
+        aliases = {"usa": "US", "uk": "GB", "united states": "US", "great britain": "GB"}
+        return aliases.get(cleaned.lower())
+
+
+def _header_index(header: list[str], *needles: str) -> int | None:
+    for i, cell in enumerate(header):
+        lowered = cell.lower()
+        if any(n in lowered for n in needles):
+            return i
+    return None
+
+
+class OfflineExtractor:
+    """Facts from a prepared document; ``catalogue`` turns names into ids."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def extract(self, document: PreparedDocument) -> Extraction:
+        out = Extraction()
+        out.facts.append(
+            WebSourceDocument(
+                document_id=document.document_id,
+                document_type=document.document_type,
+                source_url=document.source_url,
+                title=document.title,
+                retrieved_date=dt.date.fromisoformat(document.retrieved_date)
+                if document.retrieved_date
+                else None,
+            )
+        )
+        context = _Context(document, [])
+        for block in document.blocks:
+            if block.kind == "heading":
+                level = block.level or 1
+                context.headings = [h for h in context.headings if h[0] < level]
+                context.headings.append((level, block.text))
+                continue
+            if block.kind == "table":
+                out.facts.extend(self._table(block, context, out))
+            else:
+                out.facts.extend(self._sentence(block.text, context, out))
+        out.facts = _unique(out.facts)
+        return out
+
+    # Subjects --------------------------------------------------------------------------
+
+    def _subject_program(self, context: _Context) -> str | None:
+        """The program a section is about: the last program its headings name, else the
+        title's."""
+        for _, heading in reversed(context.headings):
+            found = self.catalogue.first(heading, "program")
+            if found:
+                return found
+        return self.catalogue.first(context.document.title or "", "program")
+
+    def _subject_airline(self, context: _Context, exclude: str | None = None) -> str | None:
+        for text in [*(h for _, h in reversed(context.headings)), context.document.title or ""]:
+            for mention in self.catalogue.mentions(text):
+                if mention.kind == "airline" and mention.id != exclude:
+                    return mention.id
+        return None
+
+    def _is_transferable_source(self, program_id: str) -> bool:
+        program = self.catalogue.programs.get(program_id)
+        return program is not None and program.kind in ("bank", "hotel")
+
+    # Tables ----------------------------------------------------------------------------
+
+    def _table(self, block: Block, context: _Context, out: Extraction) -> Iterator[FactModel]:
+        if len(block.rows) < 2:
+            return
+        header = [c.strip() for c in block.rows[0]]
+        body = [r for r in block.rows[1:] if any(c.strip() for c in r)]
+        lowered = " | ".join(header).lower()
+        cabin_columns = {
+            i: found for i, h in enumerate(header) if i and (found := values.cabin(h)) is not None
+        }
+        if "ratio" in lowered or (
+            "partner" in lowered and any(values.ratio(c) for r in body for c in r)
+        ):
+            yield from self._transfer_table(header, body, context, out)
+        elif _header_index(header, "fare class", "booking code", "booking class", "fare code"):
+            yield from self._fare_class_table(header, body, context, out)
+        elif re.search(r"per (?:us )?(?:dollar|\$|usd)|/\s*\$|miles per|points per", lowered):
+            yield from self._revenue_table(header, body, context, out)
+        elif cabin_columns:
+            yield from self._award_chart(header, body, cabin_columns, context, out)
+        elif _header_index(header, "status", "tier", "level") is not None:
+            yield from self._elite_table(header, body, context, out)
+        elif _header_index(header, "region", "zone") is not None:
+            yield from self._region_table(header, body, context, out)
+        elif _header_index(header, "route", "flight") is not None:
+            for row in body:
+                yield from self._sentence(" ".join(row), context, out)
+
+    def _transfer_table(
+        self, header: list[str], body: list[list[str]], context: _Context, out: Extraction
+    ) -> Iterator[FactModel]:
+        subject = self._subject_program(context)
+        ratio_col = _header_index(header, "ratio", "rate", "conversion")
+        minimum_col = _header_index(header, "minimum", "min")
+        increment_col = _header_index(header, "increment", "multiples", "blocks")
+        time_col = _header_index(header, "time", "speed", "processing")
+        for row in body:
+            partner = self.catalogue.first(row[0], "program") or next(
+                (
+                    self.catalogue.first(c, "program")
+                    for c in row
+                    if self.catalogue.first(c, "program")
+                ),
+                None,
+            )
+            if partner is None or subject is None or partner == subject:
+                out.warnings.append(f"transfer row without a known partner program: {row[0]!r}")
+                continue
+            cell = (
+                row[ratio_col] if ratio_col is not None and ratio_col < len(row) else " ".join(row)
+            )
+            parsed = values.ratio(cell)
+            if parsed is None:
+                out.warnings.append(f"transfer row for {partner} without a ratio: {cell!r}")
+                continue
+            source, target = (
+                (subject, partner)
+                if self._is_transferable_source(subject)
+                or not self._is_transferable_source(partner)
+                else (partner, subject)
+            )
+            yield from self._transfer(
+                source,
+                target,
+                parsed,
+                minimum=values.points(row[minimum_col])
+                if minimum_col is not None and minimum_col < len(row)
+                else None,
+                increment=values.points(row[increment_col])
+                if increment_col is not None and increment_col < len(row)
+                else None,
+                timing=values.transfer_time(row[time_col])
+                if time_col is not None and time_col < len(row)
+                else None,
+                document_id=context.document.document_id,
+                out=out,
+            )
+
+    def _transfer(
+        self,
+        source: str,
+        target: str,
+        parsed: tuple[int, int],
+        *,
+        minimum: int | None,
+        increment: int | None,
+        timing: str | None,
+        document_id: str,
+        out: Extraction,
+        block: tuple[int, int] | None = None,
+    ) -> Iterator[FactModel]:
+        ratio_from, ratio_to = parsed
+        if not values.plausible_ratio(ratio_from, ratio_to):
+            out.warnings.append(
+                f"implausible transfer ratio {ratio_from}:{ratio_to} for {source} -> {target}"
+            )
+            return
+        data: dict[str, object] = {
+            "from_program_id": source,
+            "to_program_id": target,
+            "ratio_from": ratio_from,
+            "ratio_to": ratio_to,
+            "source_document_id": document_id,
+        }
+        if minimum:
+            data["minimum_transfer"] = minimum
+        if increment:
+            data["transfer_increment"] = increment
+        if timing:
+            data["transfer_time"] = timing
+        if block:
+            data["block_bonus"] = {"every_source_points": block[0], "bonus_target_points": block[1]}
+        yield TransferPartnership.model_validate(data, strict=False)
+
+    def _fare_class_table(
+        self, header: list[str], body: list[list[str]], context: _Context, out: Extraction
+    ) -> Iterator[FactModel]:
+        program = self._subject_program(context)
+        operator = self._subject_airline(
+            context,
+            exclude=self.catalogue.programs[program].operator_airline_id
+            if program in self.catalogue.programs
+            else None,
+        )
+        if program is None or operator is None:
+            out.warnings.append("fare-class table without a crediting program or airline")
+            return
+        class_col = _header_index(
+            header, "fare class", "booking code", "booking class", "fare code"
+        )
+        assert class_col is not None
+        rate_col = _header_index(header, "%", "percent", "distance", "earn", "miles")
+        metric_cols = {
+            i: h
+            for i, h in enumerate(header)
+            if i not in (class_col, rate_col)
+            and re.search(r"\b(points|pqp|sqc|qualifying|tier|status)\b", h.lower())
+        }
+        for n, row in enumerate(body, start=1):
+            classes = values.fare_classes(row[class_col]) if class_col < len(row) else None
+            rate = (
+                values.percent(row[rate_col])
+                if rate_col is not None and rate_col < len(row)
+                else None
+            )
+            if not classes or rate is None:
+                continue
+            metrics = []
+            for i, name in metric_cols.items():
+                if i < len(row):
+                    metric_rate = values.percent(row[i])
+                    if metric_rate is not None:
+                        metrics.append(
+                            EliteMetric(
+                                metric_name=_metric_name(name),
+                                basis="distance",
+                                rate=metric_rate / 100,
+                            )
+                        )
+                    elif "same" in row[i].lower() or "as miles" in row[i].lower():
+                        metrics.append(
+                            EliteMetric(metric_name=_metric_name(name), basis="same_as_redeemable")
+                        )
+            yield EarningRule(
+                rule_id=f"{context.document.document_id}-{n}",
+                crediting_program_id=program,
+                operating_airline_ids=[operator],
+                fare_classes=classes,
+                basis="distance",
+                redeemable_rate=rate / 100,
+                elite_metrics=metrics or None,
+                source_document_id=context.document.document_id,
+            )
+
+    def _revenue_table(
+        self, header: list[str], body: list[list[str]], context: _Context, out: Extraction
+    ) -> Iterator[FactModel]:
+        program = self._subject_program(context)
+        if program is None:
+            out.warnings.append("revenue earning table without a program")
+            return
+        operator = (
+            self.catalogue.programs[program].operator_airline_id
+            if program in self.catalogue.programs
+            else None
+        )
+        rates: list[tuple[str, float]] = []
+        for row in body:
+            rate = values.number(" ".join(row[1:]))
+            if rate is not None:
+                rates.append((row[0].strip(), rate))
+        if not rates:
+            return
+        _, base_rate = rates[0]
+        yield EarningRule(
+            rule_id=f"{context.document.document_id}-revenue",
+            crediting_program_id=program,
+            operating_airline_ids=["*"],
+            marketing_airline_ids=[operator] if operator else None,
+            basis="revenue",
+            redeemable_rate=base_rate,
+            source_document_id=context.document.document_id,
+        )
+
+    def _award_chart(
+        self,
+        header: list[str],
+        body: list[list[str]],
+        cabin_columns: dict[int, Cabin],
+        context: _Context,
+        out: Extraction,
+    ) -> Iterator[FactModel]:
+        program = self._subject_program(context)
+        if program is None:
+            out.warnings.append("award chart without a program")
+            return
+        scope = context.text().lower() + " " + header[0].lower()
+        round_trip = "round trip" in scope or "round-trip" in scope or "roundtrip" in scope
+        per_segment = "per segment" in scope or "each flight" in scope or "per flight" in scope
+        dynamic_table = any(w in scope for w in ("dynamic", "starting at", "from "))
+        for row in body:
+            label = row[0].strip()
+            band = values.distance_band(label)
+            minimum: int | None = None
+            maximum: int | None = None
+            if band is not None:
+                origin_region = destination_region = "*"
+                minimum, maximum = band
+            else:
+                origin_region, destination_region = self._region_pair(program, label, context)
+            for i, cabin in cabin_columns.items():
+                if i >= len(row):
+                    continue
+                cell = row[i]
+                amount = values.points(cell)
+                if amount is None or amount == 0:
+                    continue
+                dynamic = any(w in cell.lower() for w in _DYNAMIC_WORDS) or dynamic_table
+                yield AwardPrice.model_validate(
+                    {
+                        "program_id": program,
+                        "origin_region_id": origin_region,
+                        "destination_region_id": destination_region,
+                        "cabin": cabin,
+                        "points": amount,
+                        "trip_type": "round_trip" if round_trip and not per_segment else "one_way",
+                        "pricing": "dynamic_from" if dynamic else "fixed",
+                        "min_distance": minimum,
+                        "max_distance": maximum,
+                        "per_segment": per_segment,
+                        "source_document_id": context.document.document_id,
+                    },
+                    strict=False,
+                )
+
+    def _region_pair(self, program: str, label: str, context: _Context) -> tuple[str, str]:
+        """Region ids for a chart row: "North America - Europe" is a pair; a single region
+        is priced from the section's home region when the heading names one."""
+        parts = re.split(r"\s+(?:-|–|—|to|↔|<->|and)\s+", label, maxsplit=1)
+        if len(parts) == 2:
+            return values.slug(parts[0]), values.slug(parts[1])
+        home = None
+        for _, heading in reversed(context.headings):
+            match = re.search(r"\bfrom\s+(?:the\s+)?([A-Za-z &]+?)(?:\s+to\b|$)", heading)
+            if match:
+                home = values.slug(match.group(1))
+                break
+        return (home or values.slug(label)), values.slug(label)
+
+    def _elite_table(
+        self, header: list[str], body: list[list[str]], context: _Context, out: Extraction
+    ) -> Iterator[FactModel]:
+        program = self._subject_program(context)
+        if program is None:
+            out.warnings.append("elite tier table without a program")
+            return
+        bonus_col = _header_index(header, "bonus")
+        metric_cols = {
+            i: _metric_name(h)
+            for i, h in enumerate(header)
+            if i and i != bonus_col and not re.search(r"alliance|benefit|perk|lounge", h.lower())
+        }
+        rank = 0
+        for row in body:
+            name = row[0].strip()
+            if not name or name.lower() in {"member", "basic", "blue", "general member"}:
+                continue
+            thresholds = []
+            for i, metric in metric_cols.items():
+                if i < len(row):
+                    amount = values.points(row[i])
+                    if amount:
+                        thresholds.append(MetricThreshold(metric_name=metric, threshold=amount))
+            bonus = (
+                values.percent(row[bonus_col])
+                if bonus_col is not None and bonus_col < len(row)
+                else None
+            )
+            rank += 1
+            alliance = None
+            for cell in row:
+                lowered = cell.lower()
+                for tier_word in (
+                    "gold",
+                    "silver",
+                    "ruby",
+                    "sapphire",
+                    "emerald",
+                    "elite plus",
+                    "elite",
+                ):
+                    for alliance_word, prefix in (
+                        ("star alliance", "star"),
+                        ("oneworld", "oneworld"),
+                        ("skyteam", "skyteam"),
+                    ):
+                        if alliance_word in lowered and tier_word in lowered.replace(
+                            alliance_word, ""
+                        ):
+                            alliance = f"{prefix}_{tier_word.replace(' ', '_')}"
+                            break
+                    if alliance:
+                        break
+            yield EliteTier.model_validate(
+                {
+                    "program_id": program,
+                    "tier_id": values.slug(name),
+                    "name": name,
+                    "rank": rank,
+                    "redeemable_bonus_percent": bonus or 0,
+                    "qualification": [t.model_dump() for t in thresholds] or None,
+                    "alliance_tier": alliance,
+                    "source_document_id": context.document.document_id,
+                },
+                strict=False,
+            )
+
+    def _region_table(
+        self, header: list[str], body: list[list[str]], context: _Context, out: Extraction
+    ) -> Iterator[FactModel]:
+        program = self._subject_program(context)
+        if program is None:
+            return
+        for row in body:
+            if len(row) < 2:
+                continue
+            countries = [c for c in (_country(x) for x in re.split(r",|;|\band\b", row[1])) if c]
+            if countries:
+                yield AwardRegion(
+                    program_id=program,
+                    region_id=values.slug(row[0]),
+                    name=row[0].strip(),
+                    countries=countries,
+                    source_document_id=context.document.document_id,
+                )
+
+    # Prose -----------------------------------------------------------------------------
+
+    def _sentence(self, text: str, context: _Context, out: Extraction) -> Iterator[FactModel]:
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n", text):
+            yield from self._one_sentence(sentence, context, out)
+
+    def _one_sentence(
+        self, sentence: str, context: _Context, out: Extraction
+    ) -> Iterator[FactModel]:
+        document_id = context.document.document_id
+        lowered = sentence.lower()
+        mentions = [m for m in self.catalogue.mentions(sentence) if m.kind == "program"]
+        programs = list(dict.fromkeys(m.id for m in mentions))
+        subject = self._subject_program(context)
+        if subject and subject not in programs and len(programs) == 1:
+            programs = [subject, *programs]
+        bonus = values.percent(sentence)
+        found_dates = values.dates(sentence)
+        if (
+            bonus is not None
+            and any(w in lowered for w in _BONUS_WORDS)
+            and found_dates
+            and len(programs) >= 2
+        ):
+            source, target = self._direction(programs)
+            yield TransferBonus(
+                from_program_id=source,
+                to_program_id=target,
+                bonus_percent=bonus,
+                end_date=found_dates[-1],
+                start_date=found_dates[0] if len(found_dates) > 1 else None,
+                source_document_id=document_id,
+            )
+            return
+        parsed = values.ratio(sentence)
+        if (
+            parsed is not None
+            and len(programs) >= 2
+            and re.search(r"transfer|convert|move", lowered)
+        ):
+            source, target = self._direction(programs)
+            block = None
+            block_match = re.search(
+                r"(?:every|each)\s+([\d,k]+)\s+points?.*?([\d,k]+)[- ](?:bonus|extra)", lowered
+            )
+            if block_match:
+                every, extra = (
+                    values.points(block_match.group(1)),
+                    values.points(block_match.group(2)),
+                )
+                if every and extra:
+                    block = (every, extra)
+            minimum = None
+            min_match = re.search(r"minimum(?: transfer)?(?: of| is)?\s+([\d,k]+)", lowered)
+            if min_match:
+                minimum = values.points(min_match.group(1))
+            increment = None
+            inc_match = re.search(r"(?:increments|multiples|blocks) of\s+([\d,k]+)", lowered)
+            if inc_match:
+                increment = values.points(inc_match.group(1))
+            yield from self._transfer(
+                source,
+                target,
+                parsed,
+                minimum=minimum,
+                increment=increment,
+                timing=values.transfer_time(sentence)
+                if "transfer" in lowered and re.search(r"instant|hour|day", lowered)
+                else None,
+                document_id=document_id,
+                out=out,
+                block=block,
+            )
+            return
+        pair = _AIRPORT_PAIR.search(sentence)
+        if pair:
+            airline = None
+            code = _AIRLINE_CODE.match(sentence)
+            if code and code.group(1) in self.catalogue.airlines:
+                airline = code.group(1)
+            else:
+                airline = self.catalogue.first(sentence, "airline")
+            if airline is not None:
+                cabins = values.cabins_in(sentence)
+                yield Route(
+                    airline_id=airline,
+                    origin=pair.group(1),
+                    destination=pair.group(2),
+                    cabins=cabins or None,
+                    source_document_id=document_id,
+                )
+
+    def _direction(self, programs: list[str]) -> tuple[str, str]:
+        """Transfers run from a bank or hotel currency to an airline program."""
+        first, second = programs[0], programs[1]
+        if self._is_transferable_source(second) and not self._is_transferable_source(first):
+            return second, first
+        return first, second
+
+
+def _metric_name(header: str) -> str:
+    cleaned = re.sub(r"\(.*?\)|earned|per .*", "", header, flags=re.I).strip()
+    return cleaned or header.strip()
+
+
+def _unique(facts: list[FactModel]) -> list[FactModel]:
+    seen: set[str] = set()
+    result: list[FactModel] = []
+    for fact in facts:
+        key = fact.model_dump_json()
+        if key not in seen:
+            seen.add(key)
+            result.append(fact)
+    return result

@@ -137,3 +137,20 @@ __all__ = [
     "TRANSFERS_TOUCHING",
     "TRANSFER_BONUSES_TOUCHING",
 ]
+
+
+def all_nodes(label: str) -> str:
+    """Every node of one label with its properties (graph export)."""
+    from loyalty_maximizer.graph.schema import NODE_TABLES
+
+    model = next(t.model for t in NODE_TABLES if t.label == label)
+    return f"MATCH (n:{label}) RETURN n.id AS id, {_returning('n', model)} ORDER BY n.id"
+
+
+def all_fact_edges(label: str) -> str:
+    """Every edge of one fact-carrying label with its properties (graph export)."""
+    from loyalty_maximizer.graph.schema import EDGE_TABLES
+
+    model = next(t.model for t in EDGE_TABLES if t.label == label)
+    assert model is not None
+    return f"MATCH ()-[e:{label}]->() RETURN e.id AS id, {_returning('e', model)} ORDER BY e.id"

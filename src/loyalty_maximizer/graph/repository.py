@@ -158,11 +158,13 @@ class KnowledgeRepository:
         ids = sorted(set(program_ids))
         return self._facts(EarningRule, queries.EARNING_RULES_OF_PROGRAMS, programIds=ids)
 
+    @cached_property
+    def _earning_rules_for_any_airline(self) -> list[EarningRule]:
+        return self._facts(EarningRule, queries.EARNING_RULES_FOR_ANY_AIRLINE)
+
     def earning_rules_for_airlines(self, airline_ids: Iterable[str]) -> list[EarningRule]:
         ids = sorted(set(airline_ids))
-        rules = {
-            r.rule_id: r for r in self._facts(EarningRule, queries.EARNING_RULES_FOR_ANY_AIRLINE)
-        }
+        rules = {r.rule_id: r for r in self._earning_rules_for_any_airline}
         for rule in self._facts(EarningRule, queries.EARNING_RULES_FOR_AIRLINES, airlineIds=ids):
             rules[rule.rule_id] = rule
         return [rules[k] for k in sorted(rules)]

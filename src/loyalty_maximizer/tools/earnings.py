@@ -107,6 +107,8 @@ def held_tiers(
     repo: KnowledgeRepository, tiers: Sequence[StatusTier], field_name: str
 ) -> dict[str, EliteTier]:
     """The tier held in each program, checked against the knowledge."""
+    if not tiers:
+        return {}
     known = {(t.program_id, t.tier_id): t for t in repo.elite_tiers({s.program_id for s in tiers})}
     held: dict[str, EliteTier] = {}
     for i, status in enumerate(tiers):

@@ -13,12 +13,14 @@ Values are kept in integer millionths of a cent so that ties are exact.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 
 from loyalty_maximizer.tools.transfers import TransferLink
 
-EXHAUSTIVE_LIMIT = 60
+EXHAUSTIVE_LIMIT = 400
 _EDGE_WINDOW = 8
 _GRID = 24
 MICRO = 1_000_000
@@ -86,8 +88,14 @@ class Source:
         if len(amounts) <= EXHAUSTIVE_LIMIT:
             return list(amounts)
         picked = set(amounts[:_EDGE_WINDOW]) | set(amounts[-_EDGE_WINDOW:])
-        step = max(1, len(amounts) // _GRID)
-        picked.update(amounts[::step])
+        # Grid points on the lattice where the ratio divides evenly waste no source points.
+        first = path.hops[0].partnership
+        lattice = math.lcm(
+            amounts.step, first.ratio_from // math.gcd(first.ratio_from, first.ratio_to)
+        )
+        aligned = range(-(-amounts.start // lattice) * lattice, amounts.stop, lattice)
+        step = max(1, len(aligned) // _GRID)
+        picked.update(aligned[::step])
         block = path.hops[0].partnership.block_bonus
         if block is not None:
             every = block.every_source_points
@@ -98,6 +106,15 @@ class Source:
 
     def amounts_of(self, path: TransferPath) -> range:
         return path.amounts(self.balance)
+
+    @cached_property
+    def _delivered_order(self) -> list[int]:
+        return [c[1] for c in self.candidates]
+
+    def candidates_below(self, need: int) -> list[tuple[int, int, TransferPath]]:
+        """Candidates delivering less than ``need`` (those delivering more are dominated by
+        the cheapest one that covers it)."""
+        return self.candidates[: bisect_left(self._delivered_order, need)]
 
     @cached_property
     def candidates(self) -> list[tuple[int, int, TransferPath]]:
@@ -168,18 +185,20 @@ class Funding:
 
 
 def _prune(states: dict[int, _State]) -> dict[int, _State]:
+    """Drop states that a state receiving at least as much dominates.
+
+    Each state is compared with the cheapest state kept so far (they all receive more):
+    dropping only what that one dominates keeps the search exact and linear in the number
+    of states, at the price of keeping a few dominated states."""
     kept: dict[int, _State] = {}
-    cheapest = None
+    cheapest: _State | None = None
     for received in sorted(states, reverse=True):
         state = states[received]
-        if (
-            cheapest is not None
-            and state.cost >= cheapest
-            and any(other.dominates(state) for other in kept.values())
-        ):
+        if cheapest is not None and cheapest.dominates(state):
             continue
         kept[received] = state
-        cheapest = state.cost if cheapest is None else min(cheapest, state.cost)
+        if cheapest is None or state.key() < cheapest.key():
+            cheapest = state
     return kept
 
 
@@ -219,31 +238,29 @@ def fund(
     states: dict[int, _State] = {0: _State(0, 0, 0, ())}
     for source in sorted(sources, key=lambda s: s.program_id):
         grown: dict[int, _State] = dict(states)
-
-        def offer(received: int, state: _State, _grown: dict[int, _State] = grown) -> None:
-            current = _grown.get(received)
-            if current is None or state.key() < current.key():
-                _grown[received] = state
-
         for received, state in states.items():
             need = cost - received
             if need <= 0:
                 continue
-            options = [c for c in source.candidates if c[1] < need]
+            options = source.candidates_below(need)
             for threshold in (need, need - own_balance):
                 covering = source.cover(threshold) if threshold > 0 else None
                 if covering is not None:
-                    options.append(covering)
+                    options = [*options, covering]
             for x, delivered, path in options:
-                offer(
-                    min(cost, received + delivered),
-                    _State(
-                        state.cost + x * source.value,
-                        state.transfers + 1,
-                        state.points + x,
-                        (*state.plan, (source.program_id, path.via, x)),
-                    ),
+                reached = min(cost, received + delivered)
+                spent = state.cost + x * source.value
+                current = grown.get(reached)
+                if current is not None and current.cost < spent:
+                    continue
+                candidate = _State(
+                    spent,
+                    state.transfers + 1,
+                    state.points + x,
+                    (*state.plan, (source.program_id, path.via, x)),
                 )
+                if current is None or candidate.key() < current.key():
+                    grown[reached] = candidate
         states = _prune(grown)
 
     feasible = [(r, s) for r, s in states.items() if cost - r <= own_balance]

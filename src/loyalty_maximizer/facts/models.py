@@ -345,6 +345,11 @@ FACT_TYPES: dict[str, type[FactModel]] = {
 }
 
 
+def fact_type(fact: FactModel) -> str:
+    """The record's ``type`` discriminator, e.g. "awardPrice"."""
+    return str(type(fact).model_fields["type"].default)
+
+
 def entity_key(fact: FactModel) -> tuple[str, ...] | None:
     """The identity of an entity record, or None for a record identified by all its fields."""
     match fact:

@@ -104,6 +104,7 @@ def _sources_for(
     programs: dict[str, LoyaltyProgram],
     excluded: set[str],
     max_hops: int,
+    need_cap: int,
 ) -> list[Source]:
     sources = []
     for source_id, balance in balances.items():
@@ -120,7 +121,7 @@ def _sources_for(
                     paths.append(TransferPath((first, links[(via, target)])))
         if paths:
             value = micro_cents(programs[source_id].value_cents)
-            sources.append(Source(source_id, balance, value, tuple(paths)))
+            sources.append(Source(source_id, balance, value, tuple(paths), need_cap))
     return sources
 
 
@@ -329,30 +330,38 @@ def analyze_award_redemption_strategies(
         }
     travellers = request.number_of_travelers
     options: list[_Option] = []
-    fundings: dict[tuple[str, int], Funding] = {}
     for program_id, its in bookers.items():
         program = repo.programs[program_id]
         program_rows = [r for r in rows.get(program_id, []) if r.valid_on(day)]
         if not program_rows:
             continue
         table = PriceTable(program_rows, regions)
+        round_trip = request.trip_type == "round_trip"
+        quotes = [
+            (itinerary, q)
+            for itinerary in its
+            if (q := quote(table, program_id, itinerary, round_trip=round_trip)) is not None
+        ]
+        if not quotes:
+            continue
+        costs = {q.points * travellers for _, q in quotes}
         sources = _sources_for(
-            program_id, balances, links, repo.programs, excluded, prefs.max_transfer_hops
+            program_id,
+            balances,
+            links,
+            repo.programs,
+            excluded,
+            prefs.max_transfer_hops,
+            max(costs),
         )
-        for itinerary in its:
-            q = quote(table, program_id, itinerary, round_trip=request.trip_type == "round_trip")
-            if q is None:
-                continue
+        own = balances.get(program_id, 0)
+        fundings = {
+            cost: fund(program_id, cost, own, micro_cents(program.value_cents), sources)
+            for cost in sorted(costs)
+        }
+        for itinerary, q in quotes:
             cost = q.points * travellers
-            if (program_id, cost) not in fundings:
-                fundings[(program_id, cost)] = fund(
-                    program_id,
-                    cost,
-                    balances.get(program_id, 0),
-                    micro_cents(program.value_cents),
-                    sources,
-                )
-            options.append(_Option(program, itinerary, q, cost, fundings[(program_id, cost)]))
+            options.append(_Option(program, itinerary, q, cost, fundings[cost]))
     options.sort(key=_Option.sort_key)
     rendered = [_render(o, n, links, request) for n, o in enumerate(options[:MAX_OPTIONS], start=1)]
     return {"awardOptions": rendered, "summaryAdvice": _advice(rendered, request)}

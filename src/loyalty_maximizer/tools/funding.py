@@ -82,6 +82,9 @@ class Source:
     balance: int
     value: int  # millionths of a cent per point
     paths: tuple[TransferPath, ...]
+    # The most target points any funding will ask of this source: amounts that deliver
+    # more are never candidates (the exact covering amount is found by search instead).
+    need_cap: int | None = None
 
     def _sampled(self, path: TransferPath) -> list[int]:
         amounts = self.amounts_of(path)
@@ -105,7 +108,10 @@ class Source:
         return sorted(picked)
 
     def amounts_of(self, path: TransferPath) -> range:
-        return path.amounts(self.balance)
+        limit = self.balance
+        if self.need_cap is not None:
+            limit = path.smallest_delivering(self.need_cap, self.balance) or self.balance
+        return path.amounts(limit)
 
     @cached_property
     def _delivered_order(self) -> list[int]:

@@ -105,6 +105,7 @@ SAMPLE_PROGRAMS = [
     "UA_MILEAGEPLUS",
     "VS_FLYINGCLUB",
 ]
+ANY_DISTANCE = {"fromMiles": 0, "toMiles": 100_000}
 AC_REGIONS = ["north_america", "atlantic"]
 
 CASES: dict[str, Case] = {
@@ -251,7 +252,12 @@ CASES: dict[str, Case] = {
         AwardPrice,
         ("points", "minDistance", "maxDistance"),
         [(60000, 0, 4000), (70000, 4001, 20000)],
-        {"programIds": ["AC_AEROPLAN"], "cabin": "business", "regionIds": AC_REGIONS},
+        {
+            "programIds": ["AC_AEROPLAN"],
+            "cabin": "business",
+            "regionIds": AC_REGIONS,
+            **ANY_DISTANCE,
+        },
         ordered=False,
     ),
     "award-prices-filter-by-cabin": Case(
@@ -259,21 +265,31 @@ CASES: dict[str, Case] = {
         AwardPrice,
         ("cabin", "points"),
         [("economy", 35000)],
-        {"programIds": ["AC_AEROPLAN"], "cabin": "economy", "regionIds": AC_REGIONS},
+        {
+            "programIds": ["AC_AEROPLAN"],
+            "cabin": "economy",
+            "regionIds": AC_REGIONS,
+            **ANY_DISTANCE,
+        },
     ),
     "award-prices-need-both-regions": Case(
         "AWARD_PRICES",
         AwardPrice,
         ("points",),
         [],
-        {"programIds": ["AC_AEROPLAN"], "cabin": "business", "regionIds": ["north_america"]},
+        {
+            "programIds": ["AC_AEROPLAN"],
+            "cabin": "business",
+            "regionIds": ["north_america"],
+            **ANY_DISTANCE,
+        },
     ),
     "award-prices-star-region": Case(
         "AWARD_PRICES",
         AwardPrice,
         ("programId", "points", "perSegment"),
         [("BA_AVIOS", 60000, True)],
-        {"programIds": ["BA_AVIOS"], "cabin": "business", "regionIds": ["*"]},
+        {"programIds": ["BA_AVIOS"], "cabin": "business", "regionIds": ["*"], **ANY_DISTANCE},
     ),
     "award-prices-filter-by-program": Case(
         "AWARD_PRICES",
@@ -284,6 +300,7 @@ CASES: dict[str, Case] = {
             "programIds": ["AF_FLYINGBLUE", "UA_MILEAGEPLUS", "BA_AVIOS"],
             "cabin": "business",
             "regionIds": ["north_america", "europe"],
+            **ANY_DISTANCE,
         },
         ordered=False,
     ),
@@ -292,7 +309,12 @@ CASES: dict[str, Case] = {
         AwardPrice,
         ("points",),
         [],
-        {"programIds": ["VS_FLYINGCLUB"], "cabin": "business", "regionIds": ["north_america"]},
+        {
+            "programIds": ["VS_FLYINGCLUB"],
+            "cabin": "business",
+            "regionIds": ["north_america"],
+            **ANY_DISTANCE,
+        },
     ),
     "earning-rules-of-programs": Case(
         "EARNING_RULES_OF_PROGRAMS",
@@ -537,3 +559,16 @@ def test_can_book__bookable_partner_link(
     extras_repository: KnowledgeRepository, program: str, airline: str, bookable: bool
 ) -> None:
     assert extras_repository.can_book(program, airline) is bookable
+
+
+@pytest.mark.integration
+def test_award_prices__distance_window_drops_rows_whose_band_cannot_apply(
+    sample_repository: KnowledgeRepository,
+) -> None:
+    # GIVEN Aeroplan's two business bands (0-4,000 and 4,001-20,000 miles)
+    # WHEN the trips asked about are between 3,000 and 3,900 miles
+    rows = sample_repository.award_prices(
+        ["AC_AEROPLAN"], "business", ["north_america", "atlantic"], (3000, 3900)
+    )
+    # THEN only the band that can hold such a distance comes back
+    assert [(r.min_distance, r.max_distance) for r in rows] == [(0, 4000)]

@@ -39,8 +39,8 @@ class _Unit:
 
 
 def chunk(document: PreparedDocument, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
-    """The document's blocks in chunks of at most ``max_chars`` characters of text (a chunk
-    is larger only when a single table row or word is)."""
+    """The document's blocks in chunks of at most ``max_chars`` characters of text (more
+    only when one table row, or a piece plus the headings it must carry, does not fit)."""
     if max_chars < 1:
         raise ValueError(f"max_chars must be at least 1, got {max_chars}")
     chunks: list[Chunk] = []

@@ -11,11 +11,11 @@ lxml repairs truncated markup, so a page cut off mid-way still gives what text i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
-from bs4.element import NavigableString, PreformattedString, Tag
+from bs4.element import NavigableString, PageElement, PreformattedString, Tag
 
 from loyalty_maximizer.documents.errors import DocumentRejected
 from loyalty_maximizer.documents.model import Block
@@ -26,7 +26,7 @@ from loyalty_maximizer.documents.text import (
     text_blocks,
 )
 
-_FURNITURE_TAGS = [
+_FURNITURE_TAGS = {
     "head",
     "script",
     "style",
@@ -46,11 +46,11 @@ _FURNITURE_TAGS = [
     "textarea",
     "input",
     "dialog",
-]
+}
 # A page's header and footer are furniture; an article's header holds its title and its
 # footer the small print, so those stay.
-_PAGE_SECTION_TAGS = ["header", "footer"]
-_CONTENT_TAGS = ["main", "article", "section"]
+_PAGE_SECTION_TAGS = {"header", "footer"}
+_CONTENT_TAGS = {"main", "article", "section"}
 _FURNITURE_ROLES = {
     "navigation",
     "banner",
@@ -90,7 +90,7 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 # Furniture never wraps the page's main content; a match on one of these is a page-wide
 # class like <body class="cookie-consent-shown"> or <div class="page has-menu">.
 _NEVER_FURNITURE = {"html", "body", "main", "article"}
-_GUARDED_CONTENT = ["main", "article", "h1"]
+_GUARDED_CONTENT = {"main", "article", "h1"}
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = {
@@ -128,8 +128,9 @@ _BLOCK_TAGS = {
     "ul",
     *_HEADINGS,
 }
-# Inside a list item, these are read as blocks of their own after the item's text.
-_NESTED_BLOCKS = {"ul", "ol", "table", "dl"}
+_LIST_TAGS = {"li", "ul", "ol"}
+_CELL_TAGS = {"td", "th"}
+_ROW_GROUPS = {"thead", "tbody", "tfoot"}
 _MAX_SPAN = 100
 
 
@@ -147,9 +148,10 @@ def read_html(markup: str) -> HtmlPage:
     title_tag = soup.find("title")
     title = clean_text(title_tag.get_text()) if isinstance(title_tag, Tag) else ""
     had_scripts = soup.find("script") is not None
-    _remove_furniture(soup)
+    root = soup.body if soup.body is not None else soup
+    _remove_furniture(root)
     reader = _Reader()
-    reader.element(soup.body if soup.body is not None else soup)
+    _walk(root, reader.enter, reader.leave, reader.inline.append)
     blocks = promote_table_captions(reader.finish())
     if not blocks:
         raise DocumentRejected(_why_empty(markup, had_scripts))
@@ -171,23 +173,79 @@ def _why_empty(markup: str, had_scripts: bool) -> str:
     return "no text found: the page has no content outside navigation, banners and forms"
 
 
+def _walk(
+    root: Tag,
+    enter: Callable[[Tag], bool],
+    leave: Callable[[Tag], None],
+    text: Callable[[str], None],
+) -> None:
+    """Depth-first over ``root``'s content: ``enter`` for each element (False skips its
+    content, and then ``leave`` is not called), ``text`` for each text node. A loop, not
+    recursion: saved pages nest thousands of elements deep."""
+    stack: list[tuple[Tag, Iterator[PageElement]]] = [(root, iter(list(root.children)))]
+    while stack:
+        parent, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if stack:
+                leave(parent)
+        elif isinstance(child, Tag):
+            if enter(child):
+                stack.append((child, iter(list(child.children))))
+        elif _is_text(child):
+            text(str(child))
+
+
+def _is_text(node: PageElement) -> bool:
+    # Comments, CDATA, doctypes and processing instructions are strings to bs4 but not text.
+    return isinstance(node, NavigableString) and not isinstance(node, PreformattedString)
+
+
+def _contains(tag: Tag, names: set[str]) -> bool:
+    return any(isinstance(d, Tag) and d.name in names for d in tag.descendants)
+
+
+def _children(tag: Tag, names: set[str]) -> list[Tag]:
+    return [c for c in tag.children if isinstance(c, Tag) and c.name in names]
+
+
 # --- removing furniture -------------------------------------------------------------------
 
 
-def _remove_furniture(soup: BeautifulSoup) -> None:
-    for tag in soup.find_all(_FURNITURE_TAGS):
+def _remove_furniture(root: Tag) -> None:
+    furniture: list[Tag] = []
+    content_depth = 0  # how many main/article/section elements enclose the current one
+
+    def enter(tag: Tag) -> bool:
+        nonlocal content_depth
+        if _is_furniture(tag, inside_content=content_depth > 0):
+            furniture.append(tag)
+            return False
+        if tag.name in _CONTENT_TAGS:
+            content_depth += 1
+        return True
+
+    def leave(tag: Tag) -> None:
+        nonlocal content_depth
+        if tag.name in _CONTENT_TAGS:
+            content_depth -= 1
+
+    _walk(root, enter, leave, lambda _: None)
+    for tag in furniture:
         tag.decompose()
-    for tag in soup.find_all(_PAGE_SECTION_TAGS):
-        if not tag.decomposed and tag.find_parent(_CONTENT_TAGS) is None:
-            tag.decompose()
-    for tag in soup.find_all(True):
-        if (
-            not tag.decomposed
-            and (_is_hidden(tag) or _is_named_furniture(tag))
-            and tag.name not in _NEVER_FURNITURE
-            and tag.find(_GUARDED_CONTENT) is None
-        ):
-            tag.decompose()
+
+
+def _is_furniture(tag: Tag, *, inside_content: bool) -> bool:
+    if tag.name in _FURNITURE_TAGS:
+        return True
+    if tag.name in _PAGE_SECTION_TAGS:
+        return not inside_content
+    return (
+        (_is_hidden(tag) or _is_named_furniture(tag))
+        and tag.name not in _NEVER_FURNITURE
+        and not _contains(tag, _GUARDED_CONTENT)
+    )
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -215,12 +273,14 @@ def _is_named_furniture(tag: Tag) -> bool:
 
 
 class _Reader:
-    """Walks the cleaned tree in document order. Text of inline elements collects until a
-    block-level element starts or ends, then becomes one paragraph."""
+    """Collects blocks in document order. Text of inline elements gathers until a block-level
+    element starts or ends, then becomes a paragraph, or a list item when the nearest
+    enclosing list element is an li (a list nested in an li ends the item's text)."""
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.inline: list[str] = []
+        self.lists: list[str] = []  # enclosing li, ul and ol elements, innermost last
 
     def finish(self) -> list[Block]:
         self.flush()
@@ -230,16 +290,10 @@ class _Reader:
         text = clean_text("".join(self.inline))
         self.inline.clear()
         if text:
-            self.blocks.append(Block(kind="paragraph", text=text))
+            in_item = bool(self.lists) and self.lists[-1] == "li"
+            self.blocks.append(Block(kind="list_item" if in_item else "paragraph", text=text))
 
-    def element(self, tag: Tag) -> None:
-        for child in tag.children:
-            if isinstance(child, Tag):
-                self.child(child)
-            elif _is_text(child):
-                self.inline.append(str(child))
-
-    def child(self, tag: Tag) -> None:
+    def enter(self, tag: Tag) -> bool:
         name = tag.name
         level = _heading_level(tag)
         if level is not None:
@@ -247,39 +301,33 @@ class _Reader:
             text = _text(tag)
             if text:
                 self.blocks.append(Block(kind="heading", text=text, level=level))
-        elif name == "br":
+            return False
+        if name == "br":
             self.inline.append(" ")
-        elif name == "li":
-            self.flush()
-            self.list_item(tag)
-        elif name == "table" and not _is_layout_table(tag):
+            return False
+        if name == "table" and not _is_layout_table(tag):
             self.flush()
             self.blocks.extend(_table_blocks(tag))
-        elif name == "dl":
+            return False
+        if name == "dl":
             self.flush()
             self.blocks.extend(_definition_blocks(tag))
-        elif name == "pre":
+            return False
+        if name == "pre":
             self.flush()
             self.blocks.extend(text_blocks(tag.get_text()))
-        elif name in _BLOCK_TAGS:
+            return False
+        if name in _BLOCK_TAGS:
             self.flush()
-            self.element(tag)
+            if name in _LIST_TAGS:
+                self.lists.append(name)
+        return True
+
+    def leave(self, tag: Tag) -> None:
+        if tag.name in _BLOCK_TAGS:
             self.flush()
-        else:
-            self.element(tag)
-
-    def list_item(self, tag: Tag) -> None:
-        nested: list[Tag] = []
-        text = _text(tag, nested)
-        if text:
-            self.blocks.append(Block(kind="list_item", text=text))
-        for block in nested:
-            self.child(block)
-
-
-def _is_text(node: object) -> bool:
-    # Comments, CDATA, doctypes and processing instructions are strings to bs4 but not text.
-    return isinstance(node, NavigableString) and not isinstance(node, PreformattedString)
+            if tag.name in _LIST_TAGS:
+                self.lists.pop()
 
 
 def _heading_level(tag: Tag) -> int | None:
@@ -291,49 +339,42 @@ def _heading_level(tag: Tag) -> int | None:
     return None
 
 
-def _text(tag: Tag, nested: list[Tag] | None = None) -> str:
-    """The normalised text of ``tag``. With ``nested``, lists, tables and definition lists
-    inside it are not read but appended there, to become blocks of their own."""
-    return clean_text("".join(_strings(tag, nested)))
+def _text(tag: Tag) -> str:
+    """The normalised text of ``tag``; block boundaries inside it separate words even where
+    the markup has no space."""
+    parts: list[str] = []
 
+    def enter(child: Tag) -> bool:
+        if child.name == "br" or child.name in _BLOCK_TAGS:
+            parts.append(" ")
+        return child.name != "br"
 
-def _strings(tag: Tag, nested: list[Tag] | None) -> Iterator[str]:
-    for child in tag.children:
-        if isinstance(child, Tag):
-            if nested is not None and child.name in _NESTED_BLOCKS:
-                nested.append(child)
-            elif child.name == "br":
-                yield " "
-            elif child.name in _BLOCK_TAGS:
-                # Block boundaries separate words even where the markup has no space.
-                yield " "
-                yield from _strings(child, nested)
-                yield " "
-            else:
-                yield from _strings(child, nested)
-        elif _is_text(child):
-            yield str(child)
+    def leave(child: Tag) -> None:
+        if child.name in _BLOCK_TAGS:
+            parts.append(" ")
 
-
-def _own_descendants(table: Tag, names: list[str]) -> list[Tag]:
-    """Elements of ``table`` itself, not of tables nested in it."""
-    return [tag for tag in table.find_all(names) if tag.find_parent("table") is table]
+    _walk(tag, enter, leave, parts.append)
+    return clean_text("".join(parts))
 
 
 def _is_layout_table(table: Tag) -> bool:
     """Old pages lay out whole sections with tables; those are read as containers."""
-    if table.find(["table", *_HEADINGS]) is not None:
+    if _contains(table, {"table", *_HEADINGS}):
         return True
-    return all(len(_row_cells(row)) <= 1 for row in _own_descendants(table, ["tr"]))
+    return all(len(_children(row, _CELL_TAGS)) <= 1 for row in _rows(table))
 
 
-def _row_cells(row: Tag) -> list[Tag]:
-    return list(row.find_all(["td", "th"], recursive=False))
+def _rows(table: Tag) -> list[Tag]:
+    """The table's tr elements, directly or in thead/tbody/tfoot."""
+    rows: list[Tag] = []
+    for child in _children(table, {"tr", *_ROW_GROUPS}):
+        rows.extend([child] if child.name == "tr" else _children(child, {"tr"}))
+    return rows
 
 
 def _table_blocks(table: Tag) -> list[Block]:
-    caption = table.find("caption")
-    caption_text = _text(caption) if isinstance(caption, Tag) else ""
+    captions = _children(table, {"caption"})
+    caption_text = " ".join(_text(caption) for caption in captions).strip()
     rows = [row for row in _table_rows(table) if any(row)]
     if not rows:
         return [Block(kind="paragraph", text=caption_text)] if caption_text else []
@@ -346,9 +387,9 @@ def _table_rows(table: Tag) -> list[list[str]]:
     rows: list[list[str]] = []
     # column -> (rows still to fill, text) of cells spanning down from earlier rows
     spanning: dict[int, tuple[int, str]] = {}
-    for tr in _own_descendants(table, ["tr"]):
+    for tr in _rows(table):
         row: list[str] = []
-        for cell in _row_cells(tr):
+        for cell in _children(tr, _CELL_TAGS):
             while len(row) in spanning:
                 _fill_spanned(row, len(row), spanning)
             text = _text(cell)
@@ -381,15 +422,18 @@ def _span(cell: Tag, attribute: str) -> int:
 
 def _definition_blocks(dl: Tag) -> list[Block]:
     """``term: definition`` paragraphs; several definitions of one term are joined by ``;``."""
+    items: list[Tag] = []
+    for child in _children(dl, {"dt", "dd", "div"}):
+        items.extend(_children(child, {"dt", "dd"}) if child.name == "div" else [child])
     pairs: list[tuple[str, list[str]]] = []
-    for tag in dl.find_all(["dt", "dd"]):
-        if tag.find_parent("dl") is not dl:
-            continue
-        text = _text(tag)
-        if tag.name == "dt" or not pairs:
-            pairs.append((text, []) if tag.name == "dt" else ("", [text]))
-        else:
+    for item in items:
+        text = _text(item)
+        if item.name == "dt":
+            pairs.append((text, []))
+        elif pairs:
             pairs[-1][1].append(text)
+        else:
+            pairs.append(("", [text]))
     blocks: list[Block] = []
     for term, definitions in pairs:
         definition = "; ".join(d for d in definitions if d)

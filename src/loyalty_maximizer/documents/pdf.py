@@ -84,6 +84,8 @@ def read_pdf(raw: bytes) -> list[Block]:
         with pdfplumber.open(io.BytesIO(raw)) as pdf:
             for page in pdf.pages:
                 _read_page(page, lines, tables)
+                # Drop the page's parsed objects now: a long PDF would otherwise hold them all.
+                page.close()
     except PdfminerException as error:
         cause = error.args[0] if error.args else error
         if isinstance(cause, PDFEncryptionError):

@@ -49,9 +49,10 @@ def is_caps_heading(line: str) -> bool:
     convention. Lines mostly of digits (``JFK LHR 57,500``) and sentences are not."""
     text = line.strip()
     letters = sum(c.isalpha() for c in text)
+    digits = sum(c.isdigit() for c in text)
     return (
         letters >= 3
-        and letters * 2 >= len(text.replace(" ", ""))
+        and digits * 2 <= letters
         and len(text) <= _CAPTION_MAX_CHARS
         and len(text.split()) <= 10
         and text == text.upper()
@@ -76,6 +77,12 @@ def promote_table_captions(blocks: Sequence[Block]) -> list[Block]:
         else:
             promoted.append(block)
     return promoted
+
+
+def rectangular(rows: list[list[str]]) -> list[list[str]]:
+    """Rows padded with empty cells to the widest row, so columns line up for extractors."""
+    width = max((len(row) for row in rows), default=0)
+    return [row + [""] * (width - len(row)) for row in rows]
 
 
 def text_blocks(text: str) -> list[Block]:
@@ -243,11 +250,11 @@ def _aligned_table(lines: list[str], start: int) -> tuple[list[list[str]], int, 
     count = len(spans)
     candidate = [_expand_tabs(line) for line in lines[start : start + count]]
     tabbed = all("\t" in line for line in lines[start : start + count])
-    if count < 2 or not (tabbed or _columns_line_up(spans)):
-        return [], 0, count
     rows = [
         [clean_text(line[a:b]) for a, b in row] for line, row in zip(candidate, spans, strict=True)
     ]
+    if count < 2 or not (tabbed or _columns_line_up(spans, rows)):
+        return [], 0, count
     return rows, count, count
 
 
@@ -260,16 +267,16 @@ def _cell_spans(line: str) -> list[tuple[int, int]]:
     return [match.span() for match in _ALIGNED_CELL.finditer(_expand_tabs(line))]
 
 
-def _columns_line_up(spans: list[list[tuple[int, int]]]) -> bool:
+def _columns_line_up(spans: list[list[tuple[int, int]]], rows: list[list[str]]) -> bool:
+    """Each column after the first starts at one position on every line, or is a column of
+    numbers ending at one position (right-aligned). Wrapped prose ends near the same column
+    too, so right alignment only counts for numbers (the header row may be words)."""
     for column in range(1, len(spans[0])):
         starts = [row[column][0] for row in spans]
         ends = [row[column][1] for row in spans]
-        if max(starts) - min(starts) > _COLUMN_SLACK and max(ends) - min(ends) > _COLUMN_SLACK:
+        numeric = all(any(c.isdigit() for c in row[column]) for row in rows[1:])
+        left_aligned = max(starts) - min(starts) <= _COLUMN_SLACK
+        right_aligned = numeric and max(ends) - min(ends) <= _COLUMN_SLACK
+        if not (left_aligned or right_aligned):
             return False
     return True
-
-
-def rectangular(rows: list[list[str]]) -> list[list[str]]:
-    """Rows padded with empty cells to the widest row, so columns line up for extractors."""
-    width = max((len(row) for row in rows), default=0)
-    return [row + [""] * (width - len(row)) for row in rows]

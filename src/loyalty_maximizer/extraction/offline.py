@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pycountry
+from pydantic import ValidationError
 
 from loyalty_maximizer.documents.model import Block, PreparedDocument
 from loyalty_maximizer.extraction import values
@@ -112,10 +113,19 @@ class OfflineExtractor:
                 context.headings = [h for h in context.headings if h[0] < level]
                 context.headings.append((level, block.text))
                 continue
-            if block.kind == "table":
-                out.facts.extend(self._table(block, context, out))
-            else:
-                out.facts.extend(self._sentence(block.text, context, out))
+            found = (
+                self._table(block, context, out)
+                if block.kind == "table"
+                else self._sentence(block.text, context, out)
+            )
+            try:
+                out.facts.extend(found)
+            except ValidationError as exc:
+                # A value the page states that the facts contract cannot hold: report it
+                # and keep what the rest of the document says.
+                excerpt = (block.text or " | ".join(block.rows[0] if block.rows else []))[:80]
+                problem = exc.errors(include_url=False)[0]
+                out.warnings.append(f"skipped {excerpt!r}: {problem['loc']}: {problem['msg']}")
         out.facts = _unique(out.facts)
         return out
 

@@ -81,6 +81,8 @@ AWARD_PRICES = (
     "MATCH (p:LoyaltyProgram)-[:PRICES]->(n:AwardPrice) "
     "WHERE p.programId IN $programIds AND n.cabin = $cabin "
     "AND n.originRegionId IN $regionIds AND n.destinationRegionId IN $regionIds "
+    "AND (n.maxDistance IS NULL OR n.maxDistance >= $fromMiles) "
+    "AND (n.minDistance IS NULL OR n.minDistance <= $toMiles) "
     f"RETURN n.id AS id, {_returning('n', AwardPrice)} ORDER BY n.id"
 )
 

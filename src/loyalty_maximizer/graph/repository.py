@@ -45,6 +45,7 @@ class KnowledgeRepository:
         # Rows that carry their node or edge id are parsed once: a graph's facts never
         # change under an open repository.
         self._parsed: dict[str, FactModel] = {}
+        self._bookable: dict[tuple[str, str], bool] = {}
 
     def _facts(self, model: type[F], text: str, **params: Any) -> list[F]:
         facts: list[F] = []
@@ -82,6 +83,12 @@ class KnowledgeRepository:
 
     def can_book(self, program_id: str, airline_id: str) -> bool:
         """The bookability rule of facts.md."""
+        key = (program_id, airline_id)
+        if key not in self._bookable:
+            self._bookable[key] = self._can_book(program_id, airline_id)
+        return self._bookable[key]
+
+    def _can_book(self, program_id: str, airline_id: str) -> bool:
         program = self.programs.get(program_id)
         if program is None or program.kind != "airline":
             return False
@@ -132,14 +139,22 @@ class KnowledgeRepository:
         return self._facts(AwardRegion, queries.REGIONS_OF_PROGRAMS, programIds=ids)
 
     def award_prices(
-        self, program_ids: Iterable[str], cabin: str, region_ids: Iterable[str]
+        self,
+        program_ids: Iterable[str],
+        cabin: str,
+        region_ids: Iterable[str],
+        distances: tuple[int, int] = (0, 2**62),
     ) -> list[AwardPrice]:
+        """Price rows that may apply: the programs' rows for the cabin between the regions,
+        whose distance band can hold a distance within ``distances`` (shortest, longest)."""
         return self._facts(
             AwardPrice,
             queries.AWARD_PRICES,
             programIds=sorted(set(program_ids)),
             cabin=cabin,
             regionIds=sorted(set(region_ids)),
+            fromMiles=distances[0],
+            toMiles=distances[1],
         )
 
     def transfers_touching(self, program_ids: Iterable[str]) -> list[TransferPartnership]:

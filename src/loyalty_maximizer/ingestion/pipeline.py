@@ -31,6 +31,7 @@ from loyalty_maximizer.facts.models import (
     FactModel,
     LoyaltyProgram,
     Passage,
+    fact_type,
 )
 from loyalty_maximizer.graph.build import graph_rows
 from loyalty_maximizer.graph.embedded import MANIFEST, open_knowledge_base, write_knowledge_base
@@ -132,7 +133,7 @@ def passages_of(document: PreparedDocument) -> list[Passage]:
     """Retrievable passages: one per chunk, with its heading path."""
     passages = []
     for piece in chunk(document, max_chars=PASSAGE_CHARS):
-        lines = []
+        lines: list[str] = []
         for block in piece.blocks:
             if block.kind == "table":
                 lines.extend("; ".join(c for c in row if c) for row in block.rows)
@@ -181,7 +182,7 @@ def process_document(
             warnings=extraction.warnings,
         )
         return [], outcome
-    counts = Counter(f.type for f in facts)
+    counts = Counter(fact_type(f) for f in facts)
     return facts, DocumentOutcome(
         source.document_id,
         str(source.path),
@@ -256,7 +257,7 @@ def ingest(
         with facts_out.open("w", encoding="utf-8") as out:
             for fact in new_facts:
                 out.write(json.dumps(fact.to_json_dict(), ensure_ascii=False) + "\n")
-    counts = Counter(f.type for f in new_facts)
+    counts = Counter(fact_type(f) for f in new_facts)
     return IngestReport(
         outcomes, dict(sorted(counts.items())), result.quarantined, merged.conflicts, summary
     )

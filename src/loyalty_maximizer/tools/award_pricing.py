@@ -28,12 +28,6 @@ class Quote:
         return (self.points, self.pricing != "fixed", self.surcharge_usd)
 
 
-def _in_regions(row: AwardPrice, origin: frozenset[str], destination: frozenset[str]) -> bool:
-    forward = row.origin_region_id in origin and row.destination_region_id in destination
-    backward = row.origin_region_id in destination and row.destination_region_id in origin
-    return forward or (row.symmetric and backward)
-
-
 def _airlines_ok(row: AwardPrice, airlines: Sequence[str]) -> bool:
     listed = row.operating_airline_ids
     excluded = row.excluded_operating_airline_ids or ()
@@ -59,6 +53,7 @@ class PriceTable:
         self._between: dict[tuple[str, str, str], list[AwardPrice]] = {}
         self._segment_rows: dict[tuple[str, Segment], AwardPrice | None] = {}
         self._by_pair: dict[tuple[str, str], list[AwardPrice]] = {}
+        self.has_per_segment = any(row.per_segment for row in rows)
         for row in rows:
             self._by_pair.setdefault((row.origin_region_id, row.destination_region_id), []).append(
                 row
@@ -77,7 +72,7 @@ class PriceTable:
         key = (program_id, segment)
         if key not in self._segment_rows:
             rows = self.between(program_id, segment.origin, segment.destination)
-            self._segment_rows[key] = _cheapest_for_segment(rows, segment, self.regions)
+            self._segment_rows[key] = _cheapest_for_segment(rows, segment)
         return self._segment_rows[key]
 
     def _lookup(self, program_id: str, origin: str, destination: str) -> list[AwardPrice]:
@@ -94,22 +89,16 @@ class PriceTable:
         return list(found.values())
 
 
-def _whole_trip(
-    row: AwardPrice, itinerary: Itinerary, regions: RegionsOf, round_trip: bool
-) -> Quote | None:
+def _whole_trip(row: AwardPrice, itinerary: Itinerary, round_trip: bool) -> Quote | None:
+    """A whole-trip row's price for the itinerary; the row's regions already contain the
+    itinerary's ends (``PriceTable.between``)."""
     if row.per_segment or (row.trip_type == "round_trip" and not round_trip):
         return None
     doubled = round_trip and row.trip_type == "one_way"
     if doubled and not itinerary.has_return:
         return None
-    origin = regions(row.program_id, itinerary.origin)
-    destination = regions(row.program_id, itinerary.destination)
     distance = itinerary.distance * (2 if row.trip_type == "round_trip" else 1)
-    if not (
-        _in_regions(row, origin, destination)
-        and _airlines_ok(row, itinerary.airlines)
-        and _distance_ok(row, distance)
-    ):
+    if not (_airlines_ok(row, itinerary.airlines) and _distance_ok(row, distance)):
         return None
     factor = 2 if doubled else 1
     surcharge = (row.surcharge_usd or 0.0) * factor
@@ -119,7 +108,7 @@ def _whole_trip(
 def _per_segment(
     table: PriceTable, program_id: str, itinerary: Itinerary, round_trip: bool
 ) -> Quote | None:
-    if round_trip and not itinerary.has_return:
+    if not table.has_per_segment or (round_trip and not itinerary.has_return):
         return None
     chosen: list[AwardPrice] = []
     for segment in itinerary.segments:
@@ -139,18 +128,13 @@ def _per_segment(
     )
 
 
-def _cheapest_for_segment(
-    rows: Sequence[AwardPrice], segment: Segment, regions: RegionsOf
-) -> AwardPrice | None:
+def _cheapest_for_segment(rows: Sequence[AwardPrice], segment: Segment) -> AwardPrice | None:
+    """The cheapest per-segment row for a segment; the rows' regions already contain the
+    segment's ends (``PriceTable.between``)."""
     applicable = [
         row
         for row in rows
         if row.per_segment
-        and _in_regions(
-            row,
-            regions(row.program_id, segment.origin),
-            regions(row.program_id, segment.destination),
-        )
         and _airlines_ok(row, (segment.airline,))
         and _distance_ok(row, segment.distance)
     ]
@@ -167,7 +151,7 @@ def quote(
     """The winning price of ``itinerary`` in a program's table for the requested cabin, or
     None when no row applies."""
     rows = table.between(program_id, itinerary.origin, itinerary.destination)
-    quotes = [q for r in rows if (q := _whole_trip(r, itinerary, table.regions, round_trip))]
+    quotes = [q for r in rows if (q := _whole_trip(r, itinerary, round_trip))]
     per_segment = _per_segment(table, program_id, itinerary, round_trip)
     if per_segment is not None:
         quotes.append(per_segment)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from loyalty_maximizer.errors import InvalidRequest
@@ -79,22 +78,49 @@ class _Option:
 
 
 class _RegionIndex:
-    def __init__(self, regions: Sequence[AwardRegion], countries: dict[str, str | None]) -> None:
-        self._regions: dict[str, list[AwardRegion]] = {}
-        for r in regions:
-            self._regions.setdefault(r.program_id, []).append(r)
-        self._countries = countries
+    """Region membership (facts.md): an airport is in a program's region when the region
+    lists it or its country. Indexed by airport and by country, so a lookup costs two dict
+    reads however many regions the programs have."""
 
-    @cache  # noqa: B019 - one index per request, dropped with it
+    def __init__(self, regions: Sequence[AwardRegion], countries: dict[str, str | None]) -> None:
+        self._by_airport: dict[str, dict[str, set[str]]] = {}
+        self._by_country: dict[str, dict[str, set[str]]] = {}
+        for r in regions:
+            for code in r.airports or ():
+                self._by_airport.setdefault(code, {}).setdefault(r.program_id, set()).add(
+                    r.region_id
+                )
+            for country in r.countries or ():
+                self._by_country.setdefault(country, {}).setdefault(r.program_id, set()).add(
+                    r.region_id
+                )
+        self._countries = countries
+        self._memo: dict[tuple[str, str], frozenset[str]] = {}
+
     def __call__(self, program_id: str, airport: str) -> frozenset[str]:
-        country = self._countries.get(airport)
+        key = (program_id, airport)
+        found = self._memo.get(key)
+        if found is None:
+            country = self._countries.get(airport)
+            by_country = self._by_country.get(country, {}) if country else {}
+            found = frozenset(
+                {"*"}
+                | self._by_airport.get(airport, {}).get(program_id, set())
+                | by_country.get(program_id, set())
+            )
+            self._memo[key] = found
+        return found
+
+    def ids_for(self, airports: set[str]) -> set[str]:
+        """Every region id of any program that contains one of ``airports``, and "*"."""
         found = {"*"}
-        for r in self._regions.get(program_id, ()):
-            if (r.airports and airport in r.airports) or (
-                country is not None and r.countries and country in r.countries
-            ):
-                found.add(r.region_id)
-        return frozenset(found)
+        for airport in airports:
+            for ids in self._by_airport.get(airport, {}).values():
+                found |= ids
+            country = self._countries.get(airport)
+            for ids in self._by_country.get(country, {}).values() if country else ():
+                found |= ids
+        return found
 
 
 def _sources_for(
@@ -312,9 +338,16 @@ def analyze_award_redemption_strategies(
 
     regions = _RegionIndex(repo.regions(bookers), {code: a.country for code, a in airports.items()})
     involved = {code for its in bookers.values() for i in its for code in i.airports}
-    region_ids = {rid for p in bookers for code in involved for rid in regions(p, code)}
+    region_ids = regions.ids_for(involved)
     rows: dict[str, list[AwardPrice]] = {}
-    for row in repo.award_prices(bookers, request.cabin_class, region_ids):
+    # Distances a row may be tested against: a segment on its own (per-segment charts) up
+    # to the whole trip there and back (round-trip charts).
+    trips = [i for its in bookers.values() for i in its]
+    distances = (
+        min(s.distance for i in trips for s in i.segments),
+        2 * max(i.distance for i in trips),
+    )
+    for row in repo.award_prices(bookers, request.cabin_class, region_ids, distances):
         rows.setdefault(row.program_id, []).append(row)
 
     balances = {b.program_id: b.balance for b in request.user_rewards_balances}

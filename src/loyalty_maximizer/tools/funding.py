@@ -217,19 +217,25 @@ def _hops(
         path = next(p for p in sources[source_id].paths if p.via == via)
         paths[source_id] = path
         delivered[source_id] = path.delivered(x)
-    total = sum(delivered.values())
+    # A chain delivers what the plan still lacks once the steps before it have delivered
+    # (what they actually moved on) and the steps after it deliver their most.
+    pending = sum(delivered.values())
+    arrived = 0
     hops: list[Hop] = []
     for source_id, via, x in plan:
         first = paths[source_id].hops[0]
         receipt = first.receive(x)
         hops.append(Hop(source_id, first.target, x, receipt.received, receipt.bonus))
+        pending -= delivered[source_id]
         if via:
             second = paths[source_id].hops[1]
-            others = total - delivered[source_id]
-            must = max(0, min(delivered[source_id], cost - others))
+            must = max(0, min(delivered[source_id], cost - arrived - pending))
             z = second.smallest_delivering(must, receipt.received) or second.smallest()
             onward = second.receive(z)
             hops.append(Hop(via, target, z, onward.received, onward.bonus))
+            arrived += onward.received
+        else:
+            arrived += receipt.received
     return tuple(hops)
 
 

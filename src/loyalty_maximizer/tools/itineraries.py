@@ -89,7 +89,14 @@ def find_itineraries(
         if leg.destination in destinations:
             inbound.setdefault(leg.origin, []).append(leg)
 
+    made: dict[Leg, Segment | None] = {}
+
     def segment(leg: Leg) -> Segment | None:
+        if leg not in made:
+            made[leg] = _segment(leg)
+        return made[leg]
+
+    def _segment(leg: Leg) -> Segment | None:
         a, b = airports.get(leg.origin), airports.get(leg.destination)
         if a is None or b is None or None in (a.latitude, a.longitude, b.latitude, b.longitude):
             return None

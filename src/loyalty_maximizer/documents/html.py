@@ -34,7 +34,6 @@ _FURNITURE_TAGS = {
     "template",
     "nav",
     "aside",
-    "form",
     "iframe",
     "frame",
     "object",
@@ -47,10 +46,13 @@ _FURNITURE_TAGS = {
     "input",
     "dialog",
 }
-# A page's header and footer are furniture; an article's header holds its title and its
-# footer the small print, so those stay.
+# A page's header and footer are furniture; inside main, article or section a header holds
+# the title and a footer the small print, so those stay.
 _PAGE_SECTION_TAGS = {"header", "footer"}
 _CONTENT_TAGS = {"main", "article", "section"}
+# ASP.NET pages wrap the whole page in one <form>: a form holding the page's headings or
+# tables is that wrapper, not a newsletter box.
+_PAGE_FORM_CONTENT = {"main", "article", "h1", "h2", "table"}
 _FURNITURE_ROLES = {
     "navigation",
     "banner",
@@ -241,6 +243,8 @@ def _is_furniture(tag: Tag, *, inside_content: bool) -> bool:
         return True
     if tag.name in _PAGE_SECTION_TAGS:
         return not inside_content
+    if tag.name == "form":
+        return not _contains(tag, _PAGE_FORM_CONTENT)
     return (
         (_is_hidden(tag) or _is_named_furniture(tag))
         and tag.name not in _NEVER_FURNITURE

@@ -112,8 +112,9 @@ def _read_page(page: Page, lines: list[PageLine], tables: list[PageTable]) -> No
         rows = _table_rows(found)
         # A framed paragraph is a 1x1 "table"; real tables have rows and columns.
         if len(rows) >= 2 and len(rows[0]) >= 2:
-            tables.append(PageTable(page=page.page_number, top=float(found.bbox[1]), rows=rows))
-            boxes.append(tuple(float(v) for v in found.bbox))  # type: ignore[arg-type]
+            x0, top, x1, bottom = (float(v) for v in found.bbox)
+            tables.append(PageTable(page=page.page_number, top=top, rows=rows))
+            boxes.append((x0, top, x1, bottom))
 
     def outside_tables(obj: dict[str, Any]) -> bool:
         return obj.get("object_type") != "char" or not any(_inside(obj, box) for box in boxes)

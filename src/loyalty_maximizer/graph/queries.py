@@ -73,13 +73,13 @@ ROUTES_TOUCHING = (
 )
 
 REGIONS_OF_PROGRAMS = (
-    "MATCH (p:LoyaltyProgram)-[:HAS_REGION]->(n:AwardRegion) WHERE p.programId IN $programIds "
-    f"RETURN n.id AS id, {_returning('n', AwardRegion)} ORDER BY n.programId, n.regionId"
+    "MATCH (n:AwardRegion) WHERE n.programId IN $programIds "
+    f"RETURN n.id AS id, {_returning('n', AwardRegion)}"
 )
 
 AWARD_PRICES = (
-    "MATCH (p:LoyaltyProgram)-[:PRICES]->(n:AwardPrice) "
-    "WHERE p.programId IN $programIds AND n.cabin = $cabin "
+    "MATCH (n:AwardPrice) "
+    "WHERE n.programId IN $programIds AND n.cabin = $cabin "
     "AND n.originRegionId IN $regionIds AND n.destinationRegionId IN $regionIds "
     "AND (n.maxDistance IS NULL OR n.maxDistance >= $fromMiles) "
     "AND (n.minDistance IS NULL OR n.minDistance <= $toMiles) "

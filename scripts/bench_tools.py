@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import datetime as dt
 import gc
 import glob
@@ -74,7 +75,7 @@ TOOLS = (AWARDS, EARNINGS, CREDITING, KNOWLEDGE)
 FARE_CLASSES = "JCDZIWYBMHQVKLTSGN"
 FARE_WEIGHTS = (3, 3, 2, 1, 1, 2, 4, 4, 4, 4, 4, 4, 5, 5, 5, 3, 2, 2)
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def progress(message: str) -> None:
@@ -114,6 +115,7 @@ class Build:
     load_s: float
     nodes: int
     edges: int
+    kb_dir: Path
     generate_s: float | None = None
     note: str | None = None
 
@@ -141,6 +143,7 @@ def build(name: str, files: list[Path], kb_dir: Path) -> Build:
         t3 - t2,
         stats["nodes"],
         stats["edges"],
+        kb_dir,
     )
 
 
@@ -157,8 +160,8 @@ def build_sample(pattern: str, fallback: Path, kb_dir: Path) -> Build:
         try:
             return build("sample", files, kb_dir)
         except (LoyaltyError, OSError, ValueError) as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            note = f"{pattern} did not load ({first[:200]}); used {fallback}"
+            first = " ".join(str(exc).split()[:40]) or type(exc).__name__
+            note = f"{pattern} did not load ({first[:300]}); used {fallback}"
     else:
         note = f"no file matches {pattern}; used {fallback}"
     progress(f"[yellow]sample:[/yellow] {note}")
@@ -199,7 +202,9 @@ class World:
             if r.bidirectional:
                 legs_from[r.destination].append((r.airline_id, r.origin))
         located = {c for c, a in airports.items() if a.latitude is not None}
-        hubs = [c for c, _ in sorted(degree.items(), key=lambda kv: (-kv[1], kv[0])) if c in located]
+        hubs = [
+            c for c, _ in sorted(degree.items(), key=lambda kv: (-kv[1], kv[0])) if c in located
+        ]
         return cls(
             programs,
             airlines,
@@ -226,7 +231,9 @@ class World:
         x, y = self.airports.get(a), self.airports.get(b)
         if x is None or y is None or x.latitude is None or y.latitude is None:
             return 1000.0
-        lat1, lon1, lat2, lon2 = map(math.radians, (x.latitude, x.longitude, y.latitude, y.longitude))  # type: ignore[arg-type]
+        lat1, lon1, lat2, lon2 = map(
+            math.radians, (x.latitude, x.longitude, y.latitude, y.longitude)
+        )  # type: ignore[arg-type]
         h = (
             math.sin((lat2 - lat1) / 2) ** 2
             + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
@@ -262,9 +269,9 @@ def award_request(world: World, rng: random.Random) -> dict[str, Any]:
     request: dict[str, Any] = {
         "origin": places[0],
         "destination": places[1],
-        "cabinClass": rng.choices(("economy", "premium_economy", "business", "first"), (4, 1, 4, 1))[
-            0
-        ],
+        "cabinClass": rng.choices(
+            ("economy", "premium_economy", "business", "first"), (4, 1, 4, 1)
+        )[0],
         "numberOfTravelers": rng.choice((1, 2)),
         "tripType": rng.choice(("one_way", "round_trip")),
         "userRewardsBalances": _balances(world, rng),
@@ -292,7 +299,9 @@ def _chain(world: World, rng: random.Random, start: str, length: int) -> list[tu
     return legs
 
 
-def _segment(world: World, rng: random.Random, leg: tuple[str, str, str], day: str) -> dict[str, Any]:
+def _segment(
+    world: World, rng: random.Random, leg: tuple[str, str, str], day: str
+) -> dict[str, Any]:
     airline, origin, destination = leg
     marketing = airline
     if rng.random() < 0.1:
@@ -347,7 +356,9 @@ def earnings_request(world: World, rng: random.Random) -> dict[str, Any]:
     request: dict[str, Any] = {"flightItinerary": itinerary, "asOfDate": AS_OF}
     if rng.random() < 0.5:
         programs = world.airline_programs
-        request["targetLoyaltyPrograms"] = rng.sample(programs, min(rng.randint(2, 3), len(programs)))
+        request["targetLoyaltyPrograms"] = rng.sample(
+            programs, min(rng.randint(2, 3), len(programs))
+        )
     tier = _tier_of(world, rng) if rng.random() < 0.3 else None
     if tier is not None:
         request["userProfileContext"] = {"statusTiers": [tier]}
@@ -393,9 +404,13 @@ def crediting_request(world: World, rng: random.Random) -> dict[str, Any]:
         request["currentTiers"] = [tier]
     if rng.random() < 0.5:
         programs = world.airline_programs
-        request["targetLoyaltyPrograms"] = rng.sample(programs, min(rng.randint(3, 4), len(programs)))
+        request["targetLoyaltyPrograms"] = rng.sample(
+            programs, min(rng.randint(3, 4), len(programs))
+        )
     roll = rng.random()
-    alliance_tiers = sorted({t.alliance_tier for ts in world.tiers.values() for t in ts if t.alliance_tier})
+    alliance_tiers = sorted(
+        {t.alliance_tier for ts in world.tiers.values() for t in ts if t.alliance_tier}
+    )
     if roll < 0.4 and alliance_tiers:
         request["goal"] = {"allianceTier": rng.choice(alliance_tiers)}
     elif roll < 0.7 and world.tiers:
@@ -467,29 +482,25 @@ class ToolRun:
             "meanResults": round(sum(self.sizes) / len(self.sizes), 2) if self.sizes else 0,
         }
         if self.per_segment_ms:
-            data["perSegmentMs"] = {
-                k: round(v, 3) for k, v in summary(self.per_segment_ms).items()
-            }
+            data["perSegmentMs"] = {k: round(v, 3) for k, v in summary(self.per_segment_ms).items()}
         return data
 
 
-def time_tool(
-    context: ToolContext, world: World, tool: str, runs: int, seed: int
-) -> ToolRun:
+def time_tool(context: ToolContext, world: World, tool: str, runs: int, seed: int) -> ToolRun:
     rng = random.Random(f"{seed}:{tool}")
     requests = [MAKERS[tool](world, rng) for _ in range(runs + 1)]
     warmup, timed = requests[0], requests[1:]
     try:
         call_tool(context, tool, warmup)
-    except LoyaltyError as exc:
-        progress(f"[yellow]warm-up of {tool} failed: {exc}[/yellow]")
+    except Exception as exc:  # a failing tool is a result to report, not a crash
+        progress(f"[yellow]warm-up of {tool} failed: {type(exc).__name__}: {exc}[/yellow]")
     run = ToolRun(tool, [], timed, [], [])
     gc.collect()
     for request in timed:
         start = time.perf_counter()
         try:
             response = call_tool(context, tool, request)
-        except LoyaltyError as exc:
+        except Exception as exc:  # counted and shown, never timed
             run.errors.append(f"{type(exc).__name__}: {exc}")
             continue
         elapsed = (time.perf_counter() - start) * 1000
@@ -519,9 +530,9 @@ class SetResult:
     profiled_request: dict[str, Any] | None = None
 
 
-def bench_set(build_result: Build, kb_dir: Path, runs: int, seed: int) -> tuple[SetResult, Any]:
+def bench_set(build_result: Build, runs: int, seed: int) -> tuple[SetResult, Any]:
     world = World.of(build_result.facts)
-    graph = open_knowledge_base(kb_dir)
+    graph = open_knowledge_base(build_result.kb_dir)
     context = ToolContext(KnowledgeRepository(graph))
     result = SetResult(build_result, {})
     for tool in TOOLS:
@@ -611,10 +622,15 @@ def render(console: Console, results: dict[str, SetResult], checks: list[Target]
     console.print(builds)
     for name, r in results.items():
         if r.build.generate_s is not None:
-            console.print(f"  {name}: generated in {r.build.generate_s:.2f} s (not part of the build)")
+            console.print(
+                f"  {name}: generated in {r.build.generate_s:.2f} s (not part of the build)"
+            )
         if r.build.note:
-            console.print(f"  {name}: {r.build.note}")
-        console.print(f"  {name}: {', '.join(r.build.files)}")
+            console.print(f"  {name}: {r.build.note}", soft_wrap=True)
+        files = [Path(f) for f in r.build.files]
+        where = str(files[0].parent) if len({f.parent for f in files}) == 1 else ""
+        names = ", ".join(f.name if where else str(f) for f in files)
+        console.print(f"  {name} facts: {where + ': ' if where else ''}{names}", soft_wrap=True)
     console.print()
 
     tools = Table(title="Tool latency (ms)", title_justify="left")
@@ -701,7 +717,9 @@ def to_json(results: dict[str, SetResult], checks: list[Target], args: argparse.
             "sampleRuns": args.sample_runs,
             "largeRuns": args.large_runs,
             "seed": args.seed,
-            "large": None if args.skip_large else vars(generator.config_from_args(args, "large-")),
+            "large": None
+            if args.skip_large or args.large_facts is not None
+            else dataclasses.asdict(generator.config_from_args(args, "large-")),
         },
     }
 
@@ -765,8 +783,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
             f"sample: {len(sample.facts):,} facts, build {sample.total_s:.2f} s "
             f"(load {sample.load_s:.2f} s)"
         )
-        kb = Path(work / "sample-kb") if not sample.note else work / "sample-kb-fallback"
-        result, handles = bench_set(sample, kb, args.sample_runs, args.seed)
+        result, handles = bench_set(sample, args.sample_runs, args.seed)
         results["sample"] = result
         keep_open.append(handles)
     if not args.skip_large:
@@ -788,7 +805,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
             f"large: {len(large.facts):,} facts, build {large.total_s:.2f} s "
             f"(load {large.load_s:.2f} s)"
         )
-        result, handles = bench_set(large, work / "large-kb", args.large_runs, args.seed)
+        result, handles = bench_set(large, args.large_runs, args.seed)
         results["large"] = result
         keep_open.append(handles)
         run_awards = result.runs[AWARDS]
@@ -813,9 +830,9 @@ def run(args: argparse.Namespace, work: Path) -> int:
         render(Console(width=max(120, Console().width)), results, checks)
         for name, r in results.items():
             if r.profile:
-                err.print(f"\n[bold]{name}: profile of one award analysis[/bold]")
-                err.print(json.dumps(r.profiled_request), soft_wrap=True, highlight=False)
-                err.print(r.profile, markup=False, highlight=False)
+                sys.stderr.write(f"\n{name}: profile of one award analysis\n")
+                sys.stderr.write(json.dumps(r.profiled_request) + "\n")
+                sys.stderr.write(r.profile)
     if args.json is not None:
         text = json.dumps(document, indent=2)
         if args.json == "-":

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from typer.exceptions import TyperException
 
 from loyalty_maximizer.errors import (
     FactsValidationError,
@@ -26,6 +27,7 @@ from loyalty_maximizer.facts.loader import load_facts, write_quarantine
 from loyalty_maximizer.graph.build import graph_rows
 from loyalty_maximizer.graph.embedded import (
     EmbeddedGraph,
+    KnowledgeBaseError,
     graph_stats,
     open_knowledge_base,
     write_knowledge_base,
@@ -66,7 +68,7 @@ def _errors() -> Iterator[None]:
     """Map library errors to the CLI's exit statuses."""
     try:
         yield
-    except (InvalidRequest, FactsValidationError, Forbidden) as exc:
+    except (InvalidRequest, FactsValidationError, Forbidden, KnowledgeBaseError) as exc:
         _fail(exc, 2)
     except LoyaltyError as exc:
         _fail(exc, 1)
@@ -149,9 +151,19 @@ def tool(
 
 
 def main() -> None:
-    """Console entry point."""
-    run: Callable[[], Any] = app
+    """Console entry point: usage errors are JSON on stderr with exit status 2, like every
+    other invalid input."""
     try:
-        run()
+        status = app(standalone_mode=False)
+    except TyperException as exc:
+        code = getattr(exc, "exit_code", 2)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stderr.write(exc.format_message() + "\n")
+            sys.exit(code)
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        error = {"error": {"code": "invalid_request", "message": message}}
+        sys.stderr.write(json.dumps(error, ensure_ascii=False) + "\n")
+        sys.exit(code)
     except KeyboardInterrupt:
         sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)

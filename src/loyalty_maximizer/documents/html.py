@@ -138,6 +138,8 @@ _MAX_SPAN = 100
 
 @dataclass(frozen=True)
 class HtmlPage:
+    """A page's title (its <title>, else its first h1) and its content blocks."""
+
     title: str | None
     blocks: list[Block]
 

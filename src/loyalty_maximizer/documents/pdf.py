@@ -27,7 +27,12 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from loyalty_maximizer.documents.errors import DocumentRejected
 from loyalty_maximizer.documents.model import Block
-from loyalty_maximizer.documents.text import clean_text, list_item_text, promote_table_captions
+from loyalty_maximizer.documents.text import (
+    clean_text,
+    list_item_text,
+    paragraph_texts,
+    promote_table_captions,
+)
 
 # A heading's font is at least this much larger than the body's.
 _HEADING_SIZE_RATIO = 1.15
@@ -181,14 +186,13 @@ class _Paragraph:
     kind: Literal["paragraph", "list_item"]
     lines: list[PageLine] = field(default_factory=list)
 
-    def block(self) -> Block:
-        text = ""
-        for line in self.lines:
-            piece = clean_text(line.text)
-            # "co-" + "branded" was one word split at the line end; keep the hyphen.
-            joiner = "" if text.endswith("-") and piece[:1].islower() else " "
-            text = f"{text}{joiner}{piece}" if text else piece
-        return Block(kind=self.kind, text=text, page=self.lines[0].page)
+    def blocks(self) -> list[Block]:
+        page = self.lines[0].page
+        texts = paragraph_texts([line.text for line in self.lines])
+        if self.kind == "list_item":
+            # An item's wrapped lines are its text, however they start.
+            texts = [" ".join(texts)]
+        return [Block(kind=self.kind, text=text, page=page) for text in texts]
 
 
 def page_blocks(lines: Sequence[PageLine], tables: Sequence[PageTable]) -> list[Block]:
@@ -221,7 +225,7 @@ def page_blocks(lines: Sequence[PageLine], tables: Sequence[PageTable]) -> list[
     def flush() -> None:
         nonlocal current
         if current is not None:
-            blocks.append(current.block())
+            blocks.extend(current.blocks())
             current = None
 
     for _, _, _, item in items:

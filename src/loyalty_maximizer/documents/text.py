@@ -4,8 +4,9 @@ Saved ``.txt`` and ``.md`` pages have no markup, so structure comes from convent
 blank lines end paragraphs; ``-``, ``*``, ``•`` or ``1.`` start list items; ``# x``, a line
 underlined with ``===`` or ``---`` and a short ALL-CAPS line are headings; ``| a | b |`` lines
 and columns aligned with tabs or runs of spaces are tables. The HTML, PDF and Textract
-readers use ``clean_text``, ``list_item_text``, ``rectangular`` and ``promote_table_captions``
-from here, so every source normalises text and names table headings the same way.
+readers use ``clean_text``, ``list_item_text``, ``paragraph_texts``, ``rectangular`` and
+``promote_table_captions`` from here, so every source normalises text, joins lines and names
+table headings the same way.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ _SETEXT_RULE = re.compile(r"(?P<mark>=|-)(?P=mark){2,}")
 _HORIZONTAL_RULE = re.compile(r"([-*_=])(?:\s*\1){2,}")
 _PIPE_SEPARATOR = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")
 _PIPE = re.compile(r"(?<!\\)\|")
-# A cell of an aligned table: words joined by single spaces; two spaces or a tab end it.
+# A cell of an aligned table: words joined by single spaces; two spaces, a tab or a dot
+# leader ("Premier Gold ...... 8 miles") end it.
 _ALIGNED_CELL = re.compile(r"\S+(?: \S+)*")
+_DOT_LEADER = re.compile(r" ?\.{3,} ?")
 _CAPTION_MAX_CHARS = 80
 _CAPTION_MAX_WORDS = 12
 # How far (in characters) the starts or ends of one column may wander and still be a column.
@@ -79,6 +82,21 @@ def promote_table_captions(blocks: Sequence[Block]) -> list[Block]:
     return promoted
 
 
+def paragraph_texts(lines: Sequence[str]) -> list[str]:
+    """The paragraphs a run of consecutive lines holds. Wrapped prose continues mostly in
+    lower case, so it is one paragraph (a word hyphenated at a line end rejoined, hyphen
+    kept: "co-" + "branded"). When three or more lines each start afresh (``BA JFK-LHR
+    ...``, ``AA JFK-LHR ...``), each line is a record of its own and stays one."""
+    cleaned = [text for text in (clean_text(line) for line in lines) if text]
+    if len(cleaned) >= 3 and not any(text[0].islower() for text in cleaned[1:]):
+        return cleaned
+    joined = ""
+    for text in cleaned:
+        joiner = "" if joined.endswith("-") and text[0].islower() else " "
+        joined = f"{joined}{joiner}{text}" if joined else text
+    return [joined] if joined else []
+
+
 def rectangular(rows: list[list[str]]) -> list[list[str]]:
     """Rows padded with empty cells to the widest row, so columns line up for extractors."""
     width = max((len(row) for row in rows), default=0)
@@ -111,7 +129,7 @@ def _run_blocks(lines: list[str]) -> list[Block]:
 
     def flush() -> None:
         if paragraph:
-            blocks.append(Block(kind="paragraph", text=clean_text(" ".join(paragraph))))
+            blocks.extend(Block(kind="paragraph", text=t) for t in paragraph_texts(paragraph))
             paragraph.clear()
         if item:
             blocks.append(Block(kind="list_item", text=clean_text(" ".join(item))))
@@ -248,7 +266,7 @@ def _aligned_table(lines: list[str], start: int) -> tuple[list[list[str]], int, 
             break
         spans.append(following)
     count = len(spans)
-    candidate = [_expand_tabs(line) for line in lines[start : start + count]]
+    candidate = [_as_gaps(line) for line in lines[start : start + count]]
     tabbed = all("\t" in line for line in lines[start : start + count])
     rows = [
         [clean_text(line[a:b]) for a, b in row] for line, row in zip(candidate, spans, strict=True)
@@ -258,13 +276,15 @@ def _aligned_table(lines: list[str], start: int) -> tuple[list[list[str]], int, 
     return rows, count, count
 
 
-def _expand_tabs(line: str) -> str:
-    """A tab always separates cells, so it counts as a two-space gap."""
-    return line.replace("\t", "  ")
+def _as_gaps(line: str) -> str:
+    """The line with its separators as runs of spaces: a tab always separates cells, so it
+    counts as a two-space gap; a dot leader keeps its width, so columns stay where they are."""
+    line = line.replace("\t", "  ")
+    return _DOT_LEADER.sub(lambda leader: " " * max(len(leader.group()), 2), line)
 
 
 def _cell_spans(line: str) -> list[tuple[int, int]]:
-    return [match.span() for match in _ALIGNED_CELL.finditer(_expand_tabs(line))]
+    return [match.span() for match in _ALIGNED_CELL.finditer(_as_gaps(line))]
 
 
 def _columns_line_up(spans: list[list[tuple[int, int]]], rows: list[list[str]]) -> bool:

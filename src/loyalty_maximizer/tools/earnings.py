@@ -195,7 +195,10 @@ def _segment(
             segment.origin_airport, segment.destination_airport, distance, None, 0, 0, {}
         )
     revenue_ok = price is not None and price.currency == rule.revenue_currency
-    if price is not None and not revenue_ok:
+    earns_on_fare = rule.basis == "revenue" or any(
+        m.basis == "revenue" for m in rule.elite_metrics or ()
+    )
+    if price is not None and not revenue_ok and earns_on_fare:
         currency_notes.add(
             f"Ticket currency {price.currency} differs from rule {rule.rule_id}'s "
             f"{rule.revenue_currency}: revenue-based earning is 0 (no currency conversion)."

@@ -30,8 +30,12 @@ class Quote:
 
 def _airlines_ok(row: AwardPrice, airlines: Sequence[str]) -> bool:
     listed = row.operating_airline_ids
-    excluded = row.excluded_operating_airline_ids or ()
-    return all((listed is None or a in listed) and a not in excluded for a in airlines)
+    excluded = row.excluded_operating_airline_ids
+    if listed is None and not excluded:
+        return True  # most rows name no airlines: skip the per-airline test
+    return all(
+        (listed is None or a in listed) and not (excluded and a in excluded) for a in airlines
+    )
 
 
 def _distance_ok(row: AwardPrice, distance: int) -> bool:

@@ -135,6 +135,22 @@ class Source:
                 best = delivered
         return kept
 
+    def most(self) -> tuple[int, int, TransferPath] | None:
+        """The smallest amount delivering the most this balance can deliver (None when no
+        allowed amount delivers anything)."""
+        best: tuple[int, int, TransferPath] | None = None
+        for path in self.paths:
+            amounts = path.amounts(self.balance)
+            if not amounts:
+                continue
+            top = path.delivered(amounts[-1])
+            x = path.smallest_delivering(top, self.balance) if top > 0 else None
+            if x is None:
+                continue
+            if best is None or (-top, x, path.via) < (-best[1], best[0], best[2].via):
+                best = (x, top, path)
+        return best
+
     def cover(self, need: int) -> tuple[int, int, TransferPath] | None:
         """The cheapest candidate delivering at least ``need`` over all paths."""
         best: tuple[int, int, TransferPath] | None = None
@@ -247,7 +263,31 @@ def fund(
     sources: list[Source],
 ) -> Funding:
     """The funding of ``cost`` target points that minimises value spent (see module doc)."""
+    by_id = {s.program_id: s for s in sources}
+    most = {s.program_id: s.most() for s in sources}
+    if own_balance + sum(m[1] for m in most.values() if m) < cost:
+        # Even every balance moved at its most falls short: the largest coverage needs each
+        # source at its most, and the cheapest such plan moves the fewest points for it.
+        plan = tuple(
+            (source_id, path.via, x)
+            for source_id, m in sorted(most.items())
+            if m is not None
+            for x, _, path in (m,)
+        )
+        received = sum(m[1] for m in most.values() if m)
+        return Funding(
+            feasible=False,
+            shortfall=cost - received - own_balance,
+            own_points_used=own_balance,
+            value=sum(by_id[s].value * x for s, _, x in plan) + own_balance * own_value,
+            source_points={s: x for s, _, x in plan},
+            hops=_hops(plan, by_id, cost, target),
+        )
     states: dict[int, _State] = {0: _State(0, 0, 0, ())}
+    # The value of the best feasible plan found so far: no state that has already spent
+    # more can end better (value spent only grows), so it is dropped. Exact, and it stops
+    # the search early in the common case where one transfer covers the cost.
+    bound = cost * own_value if own_balance >= cost else None
     for source in sorted(sources, key=lambda s: s.program_id):
         grown: dict[int, _State] = dict(states)
         for received, state in states.items():
@@ -260,8 +300,12 @@ def fund(
                 if covering is not None:
                     options = [*options, covering]
             for x, delivered, path in options:
-                reached = min(cost, received + delivered)
                 spent = state.cost + x * source.value
+                if bound is not None and spent > bound:
+                    break  # options grow in amount, so every later one spends more
+                reached = received + delivered
+                if reached > cost:
+                    reached = cost
                 current = grown.get(reached)
                 if current is not None and current.cost < spent:
                     continue
@@ -273,10 +317,15 @@ def fund(
                 )
                 if current is None or candidate.key() < current.key():
                     grown[reached] = candidate
+        for received, state in grown.items():
+            if cost - received <= own_balance:
+                value = state.cost + (cost - received) * own_value
+                bound = value if bound is None else min(bound, value)
+        if bound is not None:
+            grown = {r: s for r, s in grown.items() if s.cost <= bound}
         states = _prune(grown)
 
     feasible = [(r, s) for r, s in states.items() if cost - r <= own_balance]
-    by_id = {s.program_id: s for s in sources}
     if feasible:
 
         def total(item: tuple[int, _State]) -> tuple[int, int, int, tuple[PlanStep, ...]]:

@@ -54,7 +54,7 @@ class PriceTable:
 
     def __init__(self, rows: Sequence[AwardPrice], regions: RegionsOf) -> None:
         self.regions = regions
-        self._between: dict[tuple[str, str, str], list[AwardPrice]] = {}
+        self._between: dict[tuple[str, str, str], tuple[list[AwardPrice], list[AwardPrice]]] = {}
         self._segment_rows: dict[tuple[str, Segment], AwardPrice | None] = {}
         self._by_pair: dict[tuple[str, str], list[AwardPrice]] = {}
         self.has_per_segment = any(row.per_segment for row in rows)
@@ -63,19 +63,25 @@ class PriceTable:
                 row
             )
 
-    def between(self, program_id: str, origin: str, destination: str) -> list[AwardPrice]:
-        """Rows whose regions contain the two airports, in either direction."""
+    def between(
+        self, program_id: str, origin: str, destination: str
+    ) -> tuple[list[AwardPrice], list[AwardPrice]]:
+        """Whole-trip rows and per-segment rows whose regions contain the two airports, in
+        either direction."""
         key = (program_id, origin, destination)
-        if key not in self._between:
-            self._between[key] = self._lookup(program_id, origin, destination)
-        return self._between[key]
+        found = self._between.get(key)
+        if found is None:
+            rows = self._lookup(program_id, origin, destination)
+            found = ([r for r in rows if not r.per_segment], [r for r in rows if r.per_segment])
+            self._between[key] = found
+        return found
 
     def cheapest_for_segment(self, program_id: str, segment: Segment) -> AwardPrice | None:
         """The cheapest per-segment row for one segment (memoised: one-stop itineraries
         share their segments)."""
         key = (program_id, segment)
         if key not in self._segment_rows:
-            rows = self.between(program_id, segment.origin, segment.destination)
+            _, rows = self.between(program_id, segment.origin, segment.destination)
             self._segment_rows[key] = _cheapest_for_segment(rows, segment)
         return self._segment_rows[key]
 
@@ -93,20 +99,26 @@ class PriceTable:
         return list(found.values())
 
 
-def _whole_trip(row: AwardPrice, itinerary: Itinerary, round_trip: bool) -> Quote | None:
-    """A whole-trip row's price for the itinerary; the row's regions already contain the
-    itinerary's ends (``PriceTable.between``)."""
-    if row.per_segment or (row.trip_type == "round_trip" and not round_trip):
+def _whole_trip(rows: Sequence[AwardPrice], itinerary: Itinerary, round_trip: bool) -> Quote | None:
+    """The cheapest whole-trip row for the itinerary; the rows' regions already contain
+    the itinerary's ends (``PriceTable.between``)."""
+    best: tuple[tuple[int, bool, float], AwardPrice, int] | None = None
+    for row in rows:
+        if row.trip_type == "round_trip" and not round_trip:
+            continue
+        factor = 2 if round_trip and row.trip_type == "one_way" else 1
+        if factor == 2 and not itinerary.has_return:
+            continue
+        distance = itinerary.distance * (2 if row.trip_type == "round_trip" else 1)
+        if not (_airlines_ok(row, itinerary.airlines) and _distance_ok(row, distance)):
+            continue
+        rank = (row.points * factor, row.pricing != "fixed", (row.surcharge_usd or 0.0) * factor)
+        if best is None or rank < best[0]:
+            best = (rank, row, factor)
+    if best is None:
         return None
-    doubled = round_trip and row.trip_type == "one_way"
-    if doubled and not itinerary.has_return:
-        return None
-    distance = itinerary.distance * (2 if row.trip_type == "round_trip" else 1)
-    if not (_airlines_ok(row, itinerary.airlines) and _distance_ok(row, distance)):
-        return None
-    factor = 2 if doubled else 1
-    surcharge = (row.surcharge_usd or 0.0) * factor
-    return Quote(row.points * factor, row.pricing, surcharge, factor, (row,), False)
+    (points, _, surcharge), row, factor = best
+    return Quote(points, row.pricing, surcharge, factor, (row,), False)
 
 
 def _per_segment(
@@ -154,9 +166,9 @@ def quote(
 ) -> Quote | None:
     """The winning price of ``itinerary`` in a program's table for the requested cabin, or
     None when no row applies."""
-    rows = table.between(program_id, itinerary.origin, itinerary.destination)
-    quotes = [q for r in rows if (q := _whole_trip(r, itinerary, round_trip))]
+    rows, _ = table.between(program_id, itinerary.origin, itinerary.destination)
+    whole = _whole_trip(rows, itinerary, round_trip)
     per_segment = _per_segment(table, program_id, itinerary, round_trip)
-    if per_segment is not None:
-        quotes.append(per_segment)
-    return min(quotes, key=Quote.rank, default=None)
+    if whole is None or per_segment is None:
+        return whole or per_segment
+    return min(whole, per_segment, key=Quote.rank)

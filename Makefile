@@ -25,9 +25,11 @@ $(VENV)/.synced: pyproject.toml uv.lock $(UV_DEP)
 demo: setup
 	$(BIN)/python scripts/demo.py
 
+PY_DIRS := $(wildcard src tests scripts lambdas glue_jobs)
+
 lint: setup
-	$(BIN)/ruff format --check src tests scripts lambdas glue_jobs
-	$(BIN)/ruff check src tests scripts lambdas glue_jobs
+	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/ruff check $(PY_DIRS)
 
 typecheck: setup
 	$(BIN)/mypy src

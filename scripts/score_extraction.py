@@ -45,9 +45,7 @@ def canonical(fact: dict[str, Any]) -> str:
 
 
 def _facts(facts: list[FactModel]) -> Counter[str]:
-    return Counter(
-        canonical(f.to_json_dict()) for f in facts if f.type not in IGNORED_TYPES
-    )
+    return Counter(canonical(f.to_json_dict()) for f in facts if f.type not in IGNORED_TYPES)
 
 
 def main() -> int:

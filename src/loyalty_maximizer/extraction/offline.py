@@ -61,6 +61,11 @@ class Extraction:
 class _Context:
     document: PreparedDocument
     headings: list[tuple[int, str]]
+    # What earlier blocks of the document established for later ones.
+    region_ids: dict[str, set[str]] = field(default_factory=dict)  # program -> region ids
+    transfer_minimum: int | None = None
+    transfer_increment: int | None = None
+    last_chart: dict[tuple[str, str], list[AwardPrice]] = field(default_factory=dict)
 
     def text(self) -> str:
         return " / ".join([self.document.title or "", *(h for _, h in self.headings)])
@@ -107,6 +112,11 @@ class OfflineExtractor:
             )
         )
         context = _Context(document, [])
+        prose = " ".join(b.text for b in document.blocks if b.kind != "table")
+        increment = re.search(r"(?:increments|multiples|blocks) of\s+([\d,.]+k?)", prose, re.I)
+        minimum = re.search(r"minimum(?: transfer)?(?: of| is)?\s+([\d,.]+k?)", prose, re.I)
+        context.transfer_increment = values.points(increment.group(1)) if increment else None
+        context.transfer_minimum = values.points(minimum.group(1)) if minimum else None
         for block in document.blocks:
             if block.kind == "heading":
                 level = block.level or 1
@@ -158,15 +168,30 @@ class OfflineExtractor:
             return
         header = [c.strip() for c in block.rows[0]]
         body = [r for r in block.rows[1:] if any(c.strip() for c in r)]
+        if (
+            body
+            and not any(values.cabin(h) for h in header[1:])
+            and any(values.cabin(c) for c in body[0][1:])
+        ):
+            # A two-row header ("Points required" over "Economy | Business"): join them.
+            header = [f"{h} {c}".strip() for h, c in zip(header, body[0], strict=False)]
+            body = body[1:]
         lowered = " | ".join(header).lower()
         cabin_columns = {
             i: found for i, h in enumerate(header) if i and (found := values.cabin(h)) is not None
         }
+        section = (context.headings[-1][1] if context.headings else "").lower()
+        if cabin_columns and re.search(r"tax|fee|surcharge|carrier charge", section + lowered):
+            self._surcharges(body, cabin_columns, context, out)
+            return
         if "ratio" in lowered or (
             "partner" in lowered and any(values.ratio(c) for r in body for c in r)
         ):
             yield from self._transfer_table(header, body, context, out)
-        elif _header_index(header, "fare class", "booking code", "booking class", "fare code"):
+        elif (
+            _header_index(header, "fare class", "booking code", "booking class", "fare code")
+            is not None
+        ):
             yield from self._fare_class_table(header, body, context, out)
         elif re.search(r"per (?:us )?(?:dollar|\$|usd)|/\s*\$|miles per|points per", lowered):
             yield from self._revenue_table(header, body, context, out)
@@ -226,7 +251,7 @@ class OfflineExtractor:
                 timing=values.transfer_time(row[time_col])
                 if time_col is not None and time_col < len(row)
                 else None,
-                document_id=context.document.document_id,
+                context=context,
                 out=out,
             )
 
@@ -239,11 +264,13 @@ class OfflineExtractor:
         minimum: int | None,
         increment: int | None,
         timing: str | None,
-        document_id: str,
+        context: _Context,
         out: Extraction,
         block: tuple[int, int] | None = None,
     ) -> Iterator[FactModel]:
         ratio_from, ratio_to = parsed
+        minimum = minimum or context.transfer_minimum
+        increment = increment or context.transfer_increment
         if not values.plausible_ratio(ratio_from, ratio_to):
             out.warnings.append(
                 f"implausible transfer ratio {ratio_from}:{ratio_to} for {source} -> {target}"
@@ -254,7 +281,7 @@ class OfflineExtractor:
             "to_program_id": target,
             "ratio_from": ratio_from,
             "ratio_to": ratio_to,
-            "source_document_id": document_id,
+            "source_document_id": context.document.document_id,
         }
         if minimum:
             data["minimum_transfer"] = minimum
@@ -282,7 +309,8 @@ class OfflineExtractor:
         class_col = _header_index(
             header, "fare class", "booking code", "booking class", "fare code"
         )
-        assert class_col is not None
+        if class_col is None:
+            return
         rate_col = _header_index(header, "%", "percent", "distance", "earn", "miles")
         metric_cols = {
             i: h
@@ -372,13 +400,16 @@ class OfflineExtractor:
         round_trip = "round trip" in scope or "round-trip" in scope or "roundtrip" in scope
         per_segment = "per segment" in scope or "each flight" in scope or "per flight" in scope
         dynamic_table = any(w in scope for w in ("dynamic", "starting at", "from "))
+        operating, excluded = self._airline_scope(program, context)
+        section_pair = self._heading_region_pair(program, context)
+        context.last_chart = {}
         for row in body:
             label = row[0].strip()
             band = values.distance_band(label)
             minimum: int | None = None
             maximum: int | None = None
             if band is not None:
-                origin_region = destination_region = "*"
+                origin_region, destination_region = section_pair or ("*", "*")
                 minimum, maximum = band
             else:
                 origin_region, destination_region = self._region_pair(program, label, context)
@@ -390,7 +421,7 @@ class OfflineExtractor:
                 if amount is None or amount == 0:
                     continue
                 dynamic = any(w in cell.lower() for w in _DYNAMIC_WORDS) or dynamic_table
-                yield AwardPrice.model_validate(
+                price = AwardPrice.model_validate(
                     {
                         "program_id": program,
                         "origin_region_id": origin_region,
@@ -402,10 +433,71 @@ class OfflineExtractor:
                         "min_distance": minimum,
                         "max_distance": maximum,
                         "per_segment": per_segment,
+                        "operating_airline_ids": operating,
+                        "excluded_operating_airline_ids": excluded,
                         "source_document_id": context.document.document_id,
                     },
                     strict=False,
                 )
+                context.last_chart.setdefault((values.slug(label), cabin), []).append(price)
+                yield price
+
+    def _surcharges(
+        self,
+        body: list[list[str]],
+        cabin_columns: dict[int, Cabin],
+        context: _Context,
+        out: Extraction,
+    ) -> None:
+        """A table of taxes and carrier charges beside an award chart: its amounts belong to
+        the chart's rows with the same label and cabin."""
+        position = {id(fact): i for i, fact in enumerate(out.facts)}
+        for row in body:
+            label = values.slug(row[0])
+            for i, cabin in cabin_columns.items():
+                amount = values.number(row[i]) if i < len(row) else None
+                if amount is None:
+                    continue
+                for price in context.last_chart.get((label, cabin), []):
+                    if id(price) in position:
+                        out.facts[position[id(price)]] = price.model_copy(
+                            update={"surcharge_usd": amount}
+                        )
+
+    def _airline_scope(
+        self, program: str, context: _Context
+    ) -> tuple[list[str] | None, list[str] | None]:
+        """Operating airlines a chart section is limited to ("flights operated by British
+        Airways") or excludes ("flights operated by partner airlines")."""
+        operator = self.catalogue.programs[program].operator_airline_id
+        for _, heading in reversed(context.headings):
+            lowered = heading.lower()
+            if "operated by" not in lowered and "partner airline" not in lowered:
+                continue
+            if re.search(r"partner|other airline|any other", lowered):
+                return None, ([operator] if operator else None)
+            airline = self.catalogue.first(heading, "airline")
+            if airline:
+                return [airline], None
+        return None, None
+
+    def _heading_region_pair(self, program: str, context: _Context) -> tuple[str, str] | None:
+        """A section heading that names two regions of the program ("North America -
+        Atlantic") or one ("Within Pacific")."""
+        known = context.region_ids.get(program, set())
+        if not known or not context.headings:
+            return None
+        heading = context.headings[-1][1]
+        within = re.match(r"\s*(?:within|inside)\s+(.+)$", heading, re.I)
+        if within and values.slug(within.group(1)) in known:
+            region = values.slug(within.group(1))
+            return region, region
+        parts = re.split(r"\s+(?:-|–|—|to|↔|<->|and)\s+", heading, maxsplit=1)
+        if len(parts) == 2:
+            a, b = _region_slug(parts[0]), _region_slug(parts[1])
+            if a in known and b in known:
+                return a, b
+        return None
 
     def _region_pair(self, program: str, label: str, context: _Context) -> tuple[str, str]:
         """Region ids for a chart row: "North America - Europe" is a pair; a single region
@@ -500,9 +592,11 @@ class OfflineExtractor:
                 continue
             countries = [c for c in (_country(x) for x in re.split(r",|;|\band\b", row[1])) if c]
             if countries:
+                region_id = _region_slug(row[0])
+                context.region_ids.setdefault(program, set()).add(region_id)
                 yield AwardRegion(
                     program_id=program,
-                    region_id=values.slug(row[0]),
+                    region_id=region_id,
                     name=row[0].strip(),
                     countries=countries,
                     source_document_id=context.document.document_id,
@@ -577,7 +671,7 @@ class OfflineExtractor:
                 timing=values.transfer_time(sentence)
                 if "transfer" in lowered and re.search(r"instant|hour|day", lowered)
                 else None,
-                document_id=document_id,
+                context=context,
                 out=out,
                 block=block,
             )
@@ -606,6 +700,12 @@ class OfflineExtractor:
         if self._is_transferable_source(second) and not self._is_transferable_source(first):
             return second, first
         return first, second
+
+
+def _region_slug(name: str) -> str:
+    """A region id from its name, without the parenthesised explanation: "Atlantic (Europe,
+    Middle East)" -> "atlantic"."""
+    return values.slug(re.sub(r"\(.*?\)", "", name))
 
 
 def _metric_name(header: str) -> str:

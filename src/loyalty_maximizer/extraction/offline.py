@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pycountry
@@ -80,8 +80,32 @@ def _country(name: str) -> str | None:
     try:
         return str(pycountry.countries.lookup(cleaned).alpha_2)
     except LookupError:
-        aliases = {"usa": "US", "uk": "GB", "united states": "US", "great britain": "GB"}
-        return aliases.get(cleaned.lower())
+        return _COUNTRY_ALIASES.get(cleaned.lower())
+
+
+# Names pages use that the ISO list spells differently.
+_COUNTRY_ALIASES = {
+    "usa": "US",
+    "u.s.": "US",
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "turkey": "TR",
+    "russia": "RU",
+    "korea": "KR",
+    "south korea": "KR",
+    "north korea": "KP",
+    "macau": "MO",
+    "brunei": "BN",
+    "ivory coast": "CI",
+    "cape verde": "CV",
+    "uae": "AE",
+    "holland": "NL",
+    "czechia": "CZ",
+    "vatican": "VA",
+    "palestine": "PS",
+    "syria": "SY",
+}
 
 
 def _header_index(header: list[str], *needles: str) -> int | None:
@@ -136,6 +160,16 @@ class OfflineExtractor:
                 excerpt = (block.text or " | ".join(block.rows[0] if block.rows else []))[:80]
                 problem = exc.errors(include_url=False)[0]
                 out.warnings.append(f"skipped {excerpt!r}: {problem['loc']}: {problem['msg']}")
+        surcharges = _stated_surcharges(
+            b.text for b in document.blocks if b.kind in ("paragraph", "list_item")
+        )
+        if surcharges:
+            out.facts = [
+                f.model_copy(update={"surcharge_usd": surcharges[f.cabin]})
+                if isinstance(f, AwardPrice) and f.surcharge_usd is None and f.cabin in surcharges
+                else f
+                for f in out.facts
+            ]
         out.facts = _unique(out.facts)
         return out
 
@@ -700,6 +734,30 @@ class OfflineExtractor:
         if self._is_transferable_source(second) and not self._is_transferable_source(first):
             return second, first
         return first, second
+
+
+def _stated_surcharges(texts: Iterable[str]) -> dict[str, float]:
+    """Per-cabin taxes and carrier charges stated in prose ("estimated amounts in USD per
+    reward: Economy 60, Business 90", "carrier charges for Premium Economy: USD 75")."""
+    found: dict[str, float] = {}
+    for text in texts:
+        if not re.search(r"tax|fee|surcharge|carrier charge", text, re.I):
+            continue
+        pairs = re.findall(
+            r"(premium economy|economy|business|first)\s*:?\s*(?:usd|us\$|\$)?\s*(\d[\d,.]*)",
+            text,
+            re.I,
+        )
+        for word, amount in pairs:
+            cabin = values.cabin(word)
+            if cabin is not None and cabin not in found:
+                found[cabin] = float(amount.replace(",", "").rstrip("."))
+        if not pairs:
+            cabins = values.cabins_in(text)
+            amount_match = re.search(r"(?:usd|us\$|\$)\s*(\d[\d,.]*)", text, re.I)
+            if len(cabins) == 1 and amount_match and cabins[0] not in found:
+                found[cabins[0]] = float(amount_match.group(1).replace(",", "").rstrip("."))
+    return found
 
 
 def _region_slug(name: str) -> str:

@@ -278,6 +278,11 @@ def _is_named_furniture(tag: Tag) -> bool:
 # --- reading content ----------------------------------------------------------------------
 
 
+# Marks the end of an inline element in the collected text; it becomes a space only when
+# another element starts right after it (text that follows joins as written).
+_SIBLING = ""
+
+
 class _Reader:
     """Collects blocks in document order. Text of inline elements gathers until a block-level
     element starts or ends, then becomes a paragraph, or a list item when the nearest
@@ -327,6 +332,10 @@ class _Reader:
             self.flush()
             if name in _LIST_TAGS:
                 self.lists.append(name)
+        elif self.inline and self.inline[-1] == _SIBLING:
+            # One inline element right after another (``</span><span>``): pages lay such
+            # "cells" out apart with CSS, so their words must not run together.
+            self.inline[-1] = " "
         return True
 
     def leave(self, tag: Tag) -> None:
@@ -334,6 +343,8 @@ class _Reader:
             self.flush()
             if tag.name in _LIST_TAGS:
                 self.lists.pop()
+        else:
+            self.inline.append(_SIBLING)
 
 
 def _heading_level(tag: Tag) -> int | None:

@@ -65,6 +65,11 @@ class _Context:
     region_ids: dict[str, set[str]] = field(default_factory=dict)  # program -> region ids
     transfer_minimum: int | None = None
     transfer_increment: int | None = None
+    transfer_ratio: tuple[int, int] | None = None  # "transfer 1:1 to every partner below"
+    transfer_time: str | None = None  # "most transfers are instant"
+    transfer_times: dict[str, str] = field(default_factory=dict)  # per target program
+    block_bonus: tuple[int, int] | None = None  # "for every 60,000 points ... 5,000 bonus"
+    block_bonuses: dict[str, tuple[int, int]] = field(default_factory=dict)
     last_chart: dict[tuple[str, str], list[AwardPrice]] = field(default_factory=dict)
 
     def text(self) -> str:
@@ -136,11 +141,7 @@ class OfflineExtractor:
             )
         )
         context = _Context(document, [])
-        prose = " ".join(b.text for b in document.blocks if b.kind != "table")
-        increment = re.search(r"(?:increments|multiples|blocks) of\s+([\d,.]+k?)", prose, re.I)
-        minimum = re.search(r"minimum(?: transfer)?(?: of| is)?\s+([\d,.]+k?)", prose, re.I)
-        context.transfer_increment = values.points(increment.group(1)) if increment else None
-        context.transfer_minimum = values.points(minimum.group(1)) if minimum else None
+        self._document_defaults(document, context)
         for block in document.blocks:
             if block.kind == "heading":
                 level = block.level or 1
@@ -173,6 +174,64 @@ class OfflineExtractor:
         out.facts = _unique(out.facts)
         return out
 
+    def _document_defaults(self, document: PreparedDocument, context: _Context) -> None:
+        """What a page says once for all its transfer partners: minimum and increment, a
+        common ratio, the usual transfer time and its exceptions, a block bonus."""
+        sentences = [
+            s
+            for b in document.blocks
+            if b.kind != "table"
+            for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", b.text)
+        ]
+        for sentence in sentences:
+            lowered = sentence.lower()
+            named = [m.id for m in self.catalogue.mentions(sentence) if m.kind == "program"]
+            targets = [p for p in named if not self._is_bank(p)]
+            increment = re.search(
+                r"(?:increments|multiples|blocks) of\s+([\d,.]+k?)|([\d,.]+k?)[- ]points? increments",
+                lowered,
+            )
+            if increment and context.transfer_increment is None:
+                context.transfer_increment = values.points(increment.group(1) or increment.group(2))
+            minimum = re.search(
+                r"minimum(?: transfer)?(?: of| is)?\s+([\d,.]+k?)"
+                r"|([\d,.]+k?)[- ]points? minimum"
+                r"|smallest transfer is\s+([\d,.]+k?)"
+                r"|at least\s+([\d,.]+k?)\s+points? to (?:make a )?transfer",
+                lowered,
+            )
+            if minimum and context.transfer_minimum is None:
+                amount = next(g for g in minimum.groups() if g)
+                context.transfer_minimum = values.points(amount)
+            parsed = values.ratio(sentence)
+            if parsed and re.search(
+                r"every|all (?:airline |hotel )?partners|partners? (?:listed )?below|most airlines",
+                lowered,
+            ):
+                context.transfer_ratio = context.transfer_ratio or parsed
+            timing = (
+                values.transfer_time(sentence)
+                if "transfer" in lowered or "credited" in lowered
+                else None
+            )
+            if timing and re.search(r"\b(?:most|all|usually|typically)\b", lowered) and not targets:
+                context.transfer_time = context.transfer_time or timing
+            elif timing and targets and re.search(r"take|post|arrive|credit", lowered):
+                for target in targets:
+                    context.transfer_times.setdefault(target, timing)
+            block = re.search(
+                r"(?:every|each)\s+([\d,.]+k?)\s+points?[^.]*?\b([\d,.]+k?)[- ](?:mile|point)s?\s+bonus",
+                lowered,
+            )
+            if block:
+                every, extra = values.points(block.group(1)), values.points(block.group(2))
+                if every and extra:
+                    if targets:
+                        for target in targets:
+                            context.block_bonuses[target] = (every, extra)
+                    elif context.block_bonus is None:
+                        context.block_bonus = (every, extra)
+
     # Subjects --------------------------------------------------------------------------
 
     def _subject_program(self, context: _Context) -> str | None:
@@ -190,6 +249,10 @@ class OfflineExtractor:
                 if mention.kind == "airline" and mention.id != exclude:
                     return mention.id
         return None
+
+    def _is_bank(self, program_id: str) -> bool:
+        program = self.catalogue.programs.get(program_id)
+        return program is not None and program.kind == "bank"
 
     def _is_transferable_source(self, program_id: str) -> bool:
         program = self.catalogue.programs.get(program_id)
@@ -218,9 +281,8 @@ class OfflineExtractor:
         if cabin_columns and re.search(r"tax|fee|surcharge|carrier charge", section + lowered):
             self._surcharges(body, cabin_columns, context, out)
             return
-        if "ratio" in lowered or (
-            "partner" in lowered and any(values.ratio(c) for r in body for c in r)
-        ):
+        ratio_rows = sum(1 for r in body if any(values.ratio(c) for c in r[1:]))
+        if "ratio" in lowered or (body and ratio_rows * 2 >= len(body)):
             yield from self._transfer_table(header, body, context, out)
         elif (
             _header_index(header, "fare class", "booking code", "booking class", "fare code")
@@ -305,6 +367,8 @@ class OfflineExtractor:
         ratio_from, ratio_to = parsed
         minimum = minimum or context.transfer_minimum
         increment = increment or context.transfer_increment
+        timing = timing or context.transfer_times.get(target) or context.transfer_time
+        block = block or context.block_bonuses.get(target) or context.block_bonus
         if not values.plausible_ratio(ratio_from, ratio_to):
             out.warnings.append(
                 f"implausible transfer ratio {ratio_from}:{ratio_to} for {source} -> {target}"
@@ -661,13 +725,38 @@ class OfflineExtractor:
             and len(programs) >= 2
         ):
             source, target = self._direction(programs)
+            one_day = len(found_dates) == 1 and re.search(
+                r"one day|single day|only on|\bon\b", lowered
+            )
             yield TransferBonus(
                 from_program_id=source,
                 to_program_id=target,
                 bonus_percent=bonus,
                 end_date=found_dates[-1],
-                start_date=found_dates[0] if len(found_dates) > 1 else None,
+                start_date=found_dates[0] if len(found_dates) > 1 or one_day else None,
                 source_document_id=document_id,
+            )
+            return
+        targets = [p for p in programs if p != subject and not self._is_bank(p)]
+        if (
+            subject is not None
+            and self._is_transferable_source(subject)
+            and len(targets) == 1
+            and len(lowered.split()) <= 12
+            and (values.ratio(sentence) or context.transfer_ratio)
+            and not re.search(r"bonus|%", lowered)
+        ):
+            # A partner named on its own line ("Air Canada Aeroplan 1:1 Instant", or a
+            # bullet under a page that gives one ratio for every partner).
+            yield from self._transfer(
+                subject,
+                targets[0],
+                values.ratio(sentence) or context.transfer_ratio,  # type: ignore[arg-type]
+                minimum=None,
+                increment=None,
+                timing=values.transfer_time(sentence),
+                context=context,
+                out=out,
             )
             return
         parsed = values.ratio(sentence)

@@ -188,16 +188,16 @@ class OfflineExtractor:
             named = [m.id for m in self.catalogue.mentions(sentence) if m.kind == "program"]
             targets = [p for p in named if not self._is_bank(p)]
             increment = re.search(
-                r"(?:increments|multiples|blocks) of\s+([\d,.]+k?)|([\d,.]+k?)[- ]points? increments",
+                r"(?:increments|multiples|blocks) of\s+(\d[\d,]*(?:\.\d+)?k?)|(\d[\d,]*(?:\.\d+)?k?)[- ]points? increments",
                 lowered,
             )
             if increment and context.transfer_increment is None:
                 context.transfer_increment = values.points(increment.group(1) or increment.group(2))
             minimum = re.search(
-                r"minimum(?: transfer)?(?: of| is)?\s+([\d,.]+k?)"
-                r"|([\d,.]+k?)[- ]points? minimum"
-                r"|smallest transfer is\s+([\d,.]+k?)"
-                r"|at least\s+([\d,.]+k?)\s+points? to (?:make a )?transfer",
+                r"minimum(?: transfer)?(?: of| is)?\s+(\d[\d,]*(?:\.\d+)?k?)"
+                r"|(\d[\d,]*(?:\.\d+)?k?)[- ]points? minimum"
+                r"|smallest transfer is\s+(\d[\d,]*(?:\.\d+)?k?)"
+                r"|at least\s+(\d[\d,]*(?:\.\d+)?k?)\s+points? to (?:make a )?transfer",
                 lowered,
             )
             if minimum and context.transfer_minimum is None:
@@ -220,7 +220,7 @@ class OfflineExtractor:
                 for target in targets:
                     context.transfer_times.setdefault(target, timing)
             block = re.search(
-                r"(?:every|each)\s+([\d,.]+k?)\s+points?[^.]*?\b([\d,.]+k?)[- ](?:mile|point)s?\s+bonus",
+                r"(?:every|each)\s+(\d[\d,]*(?:\.\d+)?k?)\s+points?[^.]*?\b(\d[\d,]*(?:\.\d+)?k?)[- ](?:mile|point)s?\s+bonus",
                 lowered,
             )
             if block:

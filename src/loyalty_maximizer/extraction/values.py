@@ -108,8 +108,15 @@ def percent(text: str) -> float | None:
     return float(_to_number(match.group(1))) if match else None
 
 
+_MONTH_DAY = re.compile(
+    rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})", re.I
+)
+
+
 def dates(text: str) -> list[dt.date]:
-    """Every calendar date written in ``text``, in order of appearance."""
+    """Every calendar date written in ``text``, in order of appearance. A month and day
+    without a year ("between November 1 and November 30, 2026") takes the year of the
+    next full date in the text."""
     found: list[tuple[int, dt.date]] = []
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
@@ -119,6 +126,16 @@ def dates(text: str) -> list[dt.date]:
                 found.append((match.start(), dt.date(int(groups["y"]), month, int(groups["d"]))))
             except ValueError:
                 continue
+    for match in _MONTH_DAY.finditer(text):
+        later = [d for start, d in found if start > match.start()]
+        if later:
+            try:
+                day = dt.date(
+                    later[0].year, MONTHS[match.group("mon").lower()], int(match.group("d"))
+                )
+            except ValueError:
+                continue
+            found.append((match.start(), day))
     return [d for _, d in sorted(found)]
 
 

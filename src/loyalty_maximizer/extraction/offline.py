@@ -39,6 +39,7 @@ from loyalty_maximizer.facts.models import (
     WebSourceDocument,
 )
 
+_AMOUNT = r"(\d[\d,]*(?:\.\d+)?k?)"  # an amount as pages write it: 1,000 / 1.5 / 60k
 _AIRPORT_PAIR = re.compile(r"\b([A-Z]{3})\s*(?:-|–|—|to|/|→|->)\s*([A-Z]{3})\b")
 _AIRLINE_CODE = re.compile(r"^\s*([A-Z0-9]{2})\b")
 _BONUS_WORDS = ("bonus", "promotion", "promo", "extra")
@@ -49,6 +50,8 @@ _DYNAMIC_WORDS = ("from", "starting at", "dynamic", "as low as")
 class Extraction:
     facts: list[FactModel] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Model extractors count tokens here (e.g. "inputTokens"); the offline one uses none.
+    usage: dict[str, int] = field(default_factory=dict)
 
     @property
     def confidence(self) -> float:
@@ -70,6 +73,8 @@ class _Context:
     transfer_times: dict[str, str] = field(default_factory=dict)  # per target program
     block_bonus: tuple[int, int] | None = None  # "for every 60,000 points ... 5,000 bonus"
     block_bonuses: dict[str, tuple[int, int]] = field(default_factory=dict)
+    elite_metrics: list[EliteMetric] = field(default_factory=list)  # stated for every flight
+    partner_elite_bonus: bool = True  # "the status bonus does not apply to partner flights"
     last_chart: dict[tuple[str, str], list[AwardPrice]] = field(default_factory=dict)
 
     def text(self) -> str:
@@ -184,11 +189,19 @@ class OfflineExtractor:
             for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", b.text)
         ]
         for sentence in sentences:
+            for metric in _stated_elite_metrics(sentence):
+                if all(m.metric_name != metric.metric_name for m in context.elite_metrics):
+                    context.elite_metrics.append(metric)
             lowered = sentence.lower()
+            if "bonus" in lowered and re.search(
+                r"does not apply|doesn't apply|do not apply|not eligible|no (?:elite|status) bonus",
+                lowered,
+            ):
+                context.partner_elite_bonus = False
             named = [m.id for m in self.catalogue.mentions(sentence) if m.kind == "program"]
             targets = [p for p in named if not self._is_bank(p)]
             increment = re.search(
-                r"(?:increments|multiples|blocks) of\s+(\d[\d,]*(?:\.\d+)?k?)|(\d[\d,]*(?:\.\d+)?k?)[- ]points? increments",
+                rf"(?:increments|multiples|blocks) of\s+{_AMOUNT}|{_AMOUNT}[- ]points? increments",
                 lowered,
             )
             if increment and context.transfer_increment is None:
@@ -220,7 +233,7 @@ class OfflineExtractor:
                 for target in targets:
                     context.transfer_times.setdefault(target, timing)
             block = re.search(
-                r"(?:every|each)\s+(\d[\d,]*(?:\.\d+)?k?)\s+points?[^.]*?\b(\d[\d,]*(?:\.\d+)?k?)[- ](?:mile|point)s?\s+bonus",
+                rf"(?:every|each)\s+{_AMOUNT}\s+points?[^.]*?\b{_AMOUNT}[- ](?:mile|point)s?\s+bonus",
                 lowered,
             )
             if block:
@@ -409,12 +422,11 @@ class OfflineExtractor:
         )
         if class_col is None:
             return
-        rate_col = _header_index(header, "%", "percent", "distance", "earn", "miles")
+        rate_col = _header_index(header, "award miles", "miles", "%", "percent", "distance", "earn")
         metric_cols = {
             i: h
             for i, h in enumerate(header)
-            if i not in (class_col, rate_col)
-            and re.search(r"\b(points|pqp|sqc|qualifying|tier|status)\b", h.lower())
+            if i not in (class_col, rate_col) and _ELITE_METRIC.search(h)
         }
         for n, row in enumerate(body, start=1):
             classes = values.fare_classes(row[class_col]) if class_col < len(row) else None
@@ -427,20 +439,30 @@ class OfflineExtractor:
                 continue
             metrics = []
             for i, name in metric_cols.items():
-                if i < len(row):
-                    metric_rate = values.percent(row[i])
-                    if metric_rate is not None:
-                        metrics.append(
-                            EliteMetric(
-                                metric_name=_metric_name(name),
-                                basis="distance",
-                                rate=metric_rate / 100,
-                            )
+                if i >= len(row):
+                    continue
+                metric_rate = values.percent(row[i])
+                per_hundred = re.search(r"per 100 miles", name, re.I)
+                if metric_rate is None and per_hundred:
+                    amount = values.number(row[i])
+                    metric_rate = amount if amount is not None else None
+                if metric_rate is not None:
+                    metrics.append(
+                        EliteMetric(
+                            metric_name=_metric_name(name),
+                            basis="distance",
+                            rate=round(metric_rate / 100, 6),
                         )
-                    elif "same" in row[i].lower() or "as miles" in row[i].lower():
-                        metrics.append(
-                            EliteMetric(metric_name=_metric_name(name), basis="same_as_redeemable")
-                        )
+                    )
+                elif "same" in row[i].lower() or "as miles" in row[i].lower():
+                    metrics.append(
+                        EliteMetric(metric_name=_metric_name(name), basis="same_as_redeemable")
+                    )
+            metrics.extend(
+                m
+                for m in context.elite_metrics
+                if m.metric_name not in {x.metric_name for x in metrics}
+            )
             yield EarningRule(
                 rule_id=f"{context.document.document_id}-{n}",
                 crediting_program_id=program,
@@ -449,6 +471,7 @@ class OfflineExtractor:
                 basis="distance",
                 redeemable_rate=rate / 100,
                 elite_metrics=metrics or None,
+                elite_bonus_eligible=context.partner_elite_bonus,
                 source_document_id=context.document.document_id,
             )
 
@@ -823,6 +846,38 @@ class OfflineExtractor:
         if self._is_transferable_source(second) and not self._is_transferable_source(first):
             return second, first
         return first, second
+
+
+# Names programs give their elite-qualifying metrics.
+_METRIC_NAMES = (
+    r"Loyalty Points|Qualifying Points|Premier qualifying points|Premier qualifying flights"
+    r"|Status Qualifying Credits|Medallion Qualifying Dollars|Tier Points|Status Credits"
+    r"|PQP|PQF|SQC|SQD|MQD|MQM|XP"
+)
+_ELITE_METRIC = re.compile(rf"\b(?:{_METRIC_NAMES}|points)\b", re.I)
+_ABBREVIATION = re.compile(r"\(([A-Z]{2,4})\)")
+
+
+def _stated_elite_metrics(sentence: str) -> list[EliteMetric]:
+    """Elite metrics a page states for every flight: "you earn Loyalty Points 1:1 with the
+    award miles" (the same as redeemable), "1 PQF for each flight" (fixed)."""
+    found: list[EliteMetric] = []
+    same = re.search(
+        rf"({_METRIC_NAMES})\s+(?:1:1 with|equal to|the same as|matching)\s+(?:the\s+)?"
+        r"(?:award |redeemable )?miles",
+        sentence,
+        re.I,
+    )
+    if same:
+        found.append(EliteMetric(metric_name=same.group(1), basis="same_as_redeemable"))
+    fixed = re.search(
+        rf"\b(1|one)\s+({_METRIC_NAMES})\s+(?:per|for each|for every|on each)\s+(?:flight|segment)",
+        sentence,
+        re.I,
+    )
+    if fixed:
+        found.append(EliteMetric(metric_name=fixed.group(2), basis="fixed", rate=1.0))
+    return found
 
 
 def _stated_surcharges(texts: Iterable[str]) -> dict[str, float]:

@@ -233,7 +233,8 @@ class OfflineExtractor:
                 for target in targets:
                     context.transfer_times.setdefault(target, timing)
             block = re.search(
-                rf"(?:every|each)\s+{_AMOUNT}\s+points?[^.]*?\b{_AMOUNT}[- ](?:mile|point)s?\s+bonus",
+                rf"(?:every|each)\s+{_AMOUNT}\s+points?[^.]*?\b{_AMOUNT}[- ]"
+                r"(?:mile|point)s?\s+bonus",
                 lowered,
             )
             if block:

@@ -75,6 +75,8 @@ class _Context:
     block_bonuses: dict[str, tuple[int, int]] = field(default_factory=dict)
     elite_metrics: list[EliteMetric] = field(default_factory=list)  # stated for every flight
     partner_elite_bonus: bool = True  # "the status bonus does not apply to partner flights"
+    preamble: list[str] = field(default_factory=list)  # text before the first table
+    row_label_header: str = ""  # the chart's first header cell ("Between Japan and")
     last_chart: dict[tuple[str, str], list[AwardPrice]] = field(default_factory=dict)
 
     def text(self) -> str:
@@ -82,7 +84,7 @@ class _Context:
 
 
 def _country(name: str) -> str | None:
-    cleaned = name.strip().strip(".")
+    cleaned = re.sub(r"\(.*?\)", "", name).strip().strip(".")
     if not cleaned:
         return None
     if re.fullmatch(r"[A-Z]{2}", cleaned):
@@ -147,6 +149,11 @@ class OfflineExtractor:
         )
         context = _Context(document, [])
         self._document_defaults(document, context)
+        for block in document.blocks:
+            if block.kind == "table":
+                break
+            if block.kind == "paragraph":
+                context.preamble.append(block.text)
         for block in document.blocks:
             if block.kind == "heading":
                 level = block.level or 1
@@ -251,11 +258,20 @@ class OfflineExtractor:
     def _subject_program(self, context: _Context) -> str | None:
         """The program a section is about: the last program its headings name, else the
         title's."""
-        for _, heading in reversed(context.headings):
-            found = self.catalogue.first(heading, "program")
+        texts = [h for _, h in reversed(context.headings)]
+        texts += [context.document.title or "", *context.preamble[:3]]
+        for text in texts:
+            found = self.catalogue.first(text, "program")
             if found:
                 return found
-        return self.catalogue.first(context.document.title or "", "program")
+        # A page titled by its airline ("ANA International Flight Award Chart") is about
+        # the program that airline operates.
+        for text in texts:
+            airline = self.catalogue.first(text, "airline")
+            program = self.catalogue.program_of_airline(airline) if airline else None
+            if program:
+                return program
+        return None
 
     def _subject_airline(self, context: _Context, exclude: str | None = None) -> str | None:
         for text in [*(h for _, h in reversed(context.headings)), context.document.title or ""]:
@@ -524,6 +540,7 @@ class OfflineExtractor:
         dynamic_table = any(w in scope for w in ("dynamic", "starting at", "from "))
         operating, excluded = self._airline_scope(program, context)
         section_pair = self._heading_region_pair(program, context)
+        context.row_label_header = header[0]
         context.last_chart = {}
         for row in body:
             label = row[0].strip()
@@ -592,13 +609,17 @@ class OfflineExtractor:
         """Operating airlines a chart section is limited to ("flights operated by British
         Airways") or excludes ("flights operated by partner airlines")."""
         operator = self.catalogue.programs[program].operator_airline_id
-        for _, heading in reversed(context.headings):
-            lowered = heading.lower()
-            if "operated by" not in lowered and "partner airline" not in lowered:
+        scopes = [h for _, h in reversed(context.headings)] + context.preamble
+        for text in scopes:
+            lowered = text.lower()
+            match = re.search(r"operated by ([^.;,]+)", text, re.I) or re.search(
+                r"([\w&' ]+?)-operated\b", text, re.I
+            )
+            if match is None and "partner airline" not in lowered:
                 continue
-            if re.search(r"partner|other airline|any other", lowered):
+            if re.search(r"partner airline|other airline|any other", lowered):
                 return None, ([operator] if operator else None)
-            airline = self.catalogue.first(heading, "airline")
+            airline = self.catalogue.first(match.group(1) if match else "", "airline")
             if airline:
                 return [airline], None
         return None, None
@@ -628,6 +649,11 @@ class OfflineExtractor:
         if len(parts) == 2:
             return values.slug(parts[0]), values.slug(parts[1])
         home = None
+        between = re.match(
+            r"\s*(?:between|from)\s+(.+?)\s+(?:and|to)\s*$", context.row_label_header, re.I
+        )
+        if between:
+            return _region_slug(between.group(1)), _region_slug(label)
         for _, heading in reversed(context.headings):
             match = re.search(r"\bfrom\s+(?:the\s+)?([A-Za-z &]+?)(?:\s+to\b|$)", heading)
             if match:

@@ -26,7 +26,13 @@ from loyalty_maximizer.documents.prepare import document_type_for, prepare_docum
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
 from loyalty_maximizer.facts.loader import load_facts
-from loyalty_maximizer.facts.models import Airline, Alliance, FactModel, LoyaltyProgram
+from loyalty_maximizer.facts.models import (
+    Airline,
+    Alliance,
+    AwardRegion,
+    FactModel,
+    LoyaltyProgram,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 IGNORED_TYPES = {"webSourceDocument", "passage"}
@@ -57,10 +63,14 @@ def main() -> int:
     args = parser.parse_args()
 
     reference = load_facts([args.knowledge / "reference.jsonl"]).facts
+    # The catalogue is what the knowledge graph knows before these documents are read:
+    # the sample knowledge's names and ids (programs, airlines, award regions).
+    knowledge = load_facts(sorted(args.knowledge.glob("*.jsonl"))).facts
     catalogue = Catalogue.build(
-        [f for f in reference if isinstance(f, LoyaltyProgram)],
-        [f for f in reference if isinstance(f, Airline)],
-        [f for f in reference if isinstance(f, Alliance)],
+        [f for f in knowledge if isinstance(f, LoyaltyProgram)],
+        [f for f in knowledge if isinstance(f, Airline)],
+        [f for f in knowledge if isinstance(f, Alliance)],
+        [f for f in knowledge if isinstance(f, AwardRegion)],
     )
     extractor = OfflineExtractor(catalogue)
     gold_dir = args.corpus / "gold"

@@ -9,10 +9,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from loyalty_maximizer.aliases import AIRLINE_ALIASES, PROGRAM_ALIASES
-from loyalty_maximizer.facts.models import Airline, Alliance, LoyaltyProgram
+from loyalty_maximizer.facts.models import Airline, Alliance, AwardRegion, LoyaltyProgram
 
 Kind = Literal["program", "airline", "alliance"]
 _WORD = re.compile(r"[a-z0-9]+(?:['&][a-z0-9]+)*|&")
+
+
+def region_key(name: str) -> str:
+    """A region name compared loosely: case, punctuation and explanations ignored."""
+    return " ".join(words(re.sub(r"\(.*?\)", "", name.replace("_", " "))))
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -33,6 +38,8 @@ class Catalogue:
 
     programs: dict[str, LoyaltyProgram] = field(default_factory=dict)
     airlines: dict[str, Airline] = field(default_factory=dict)
+    # programId -> region name as pages write it (normalised) -> regionId
+    regions: dict[str, dict[str, str]] = field(default_factory=dict)
     phrases: dict[tuple[str, ...], tuple[Kind, str]] = field(default_factory=dict)
 
     @classmethod
@@ -41,8 +48,14 @@ class Catalogue:
         programs: Iterable[LoyaltyProgram],
         airlines: Iterable[Airline],
         alliances: Iterable[Alliance] = (),
+        regions: Iterable[AwardRegion] = (),
     ) -> Catalogue:
         catalogue = cls()
+        for region in regions:
+            names = catalogue.regions.setdefault(region.program_id, {})
+            names[region_key(region.region_id)] = region.region_id
+            if region.name:
+                names[region_key(region.name)] = region.region_id
         for airline in airlines:
             catalogue.airlines[airline.airline_id] = airline
             catalogue._add(airline.name, "airline", airline.airline_id)
@@ -80,6 +93,10 @@ class Catalogue:
                     for j in range(i, i + n):
                         taken[j] = True
         return sorted(found, key=lambda m: m.start)
+
+    def region_id(self, program_id: str, name: str) -> str | None:
+        """The id the knowledge already gives a program's region of this name."""
+        return self.regions.get(program_id, {}).get(region_key(name))
 
     def first(self, text: str, kind: Kind) -> str | None:
         return next((m.id for m in self.mentions(text) if m.kind == kind), None)

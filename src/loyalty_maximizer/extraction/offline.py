@@ -295,20 +295,31 @@ class OfflineExtractor:
             return
         header = [c.strip() for c in block.rows[0]]
         body = [r for r in block.rows[1:] if any(c.strip() for c in r)]
-        if (
-            body
-            and not any(values.cabin(h) for h in header[1:])
-            and any(values.cabin(c) for c in body[0][1:])
+        if body and any(
+            values.cabin(c) and not values.cabin(h)
+            for h, c in zip(header[1:], body[0][1:], strict=False)
         ):
             # A two-row header ("Points required" over "Economy | Business"): join them.
-            header = [f"{h} {c}".strip() for h, c in zip(header, body[0], strict=False)]
+            second = [*body[0], *[""] * len(header)]
+            header = [
+                h if c == h else f"{h} {c}".strip() for h, c in zip(header, second, strict=False)
+            ]
             body = body[1:]
         lowered = " | ".join(header).lower()
         cabin_columns = {
             i: found for i, h in enumerate(header) if i and (found := values.cabin(h)) is not None
         }
         section = (context.headings[-1][1] if context.headings else "").lower()
-        if cabin_columns and re.search(r"tax|fee|surcharge|carrier charge", section + lowered):
+        fees = re.compile(r"tax|fee|surcharge|carrier charge", re.I)
+        if cabin_columns and (
+            all(fees.search(header[i]) for i in cabin_columns)
+            or (
+                fees.search(section)
+                and not any(
+                    re.search(r"miles|points|avios", header[i], re.I) for i in cabin_columns
+                )
+            )
+        ):
             self._surcharges(body, cabin_columns, context, out)
             return
         ratio_rows = sum(1 for r in body if any(values.ratio(c) for c in r[1:]))
@@ -537,13 +548,26 @@ class OfflineExtractor:
         scope = context.text().lower() + " " + header[0].lower()
         round_trip = "round trip" in scope or "round-trip" in scope or "roundtrip" in scope
         per_segment = "per segment" in scope or "each flight" in scope or "per flight" in scope
-        dynamic_table = any(w in scope for w in ("dynamic", "starting at", "from "))
+        dynamic_table = any(w in scope for w in ("dynamic", "starting at", "as low as"))
         operating, excluded = self._airline_scope(program, context)
         section_pair = self._heading_region_pair(program, context)
         context.row_label_header = header[0]
+        fee_col = next(
+            (i for i, h in enumerate(header) if re.search(r"fee|tax|surcharge", h, re.I)), None
+        )
+        fee_cabins = (
+            [values.cabin(part) for part in header[fee_col].split("/")]
+            if fee_col is not None
+            else []
+        )
+        if fee_col is not None:
+            # The fees column names its cabins ("Economy / Business / First"): it is not
+            # a price column of its own.
+            cabin_columns = {i: c for i, c in cabin_columns.items() if i != fee_col}
         context.last_chart = {}
         for row in body:
-            label = row[0].strip()
+            # Footnote marks stuck to a label ("Europe1", "Asia*") are not part of it.
+            label = re.sub(r"(?<=[a-z])\d+$|\s*\*+$", "", row[0].strip())
             band = values.distance_band(label)
             minimum: int | None = None
             maximum: int | None = None
@@ -560,6 +584,11 @@ class OfflineExtractor:
                 if amount is None or amount == 0:
                     continue
                 dynamic = any(w in cell.lower() for w in _DYNAMIC_WORDS) or dynamic_table
+                surcharge = None
+                if fee_col is not None and fee_col < len(row) and cabin in fee_cabins:
+                    fees = [values.number(f) for f in row[fee_col].split("/")]
+                    position = fee_cabins.index(cabin)
+                    surcharge = fees[position] if position < len(fees) else None
                 price = AwardPrice.model_validate(
                     {
                         "program_id": program,
@@ -572,6 +601,7 @@ class OfflineExtractor:
                         "min_distance": minimum,
                         "max_distance": maximum,
                         "per_segment": per_segment,
+                        "surcharge_usd": surcharge,
                         "operating_airline_ids": operating,
                         "excluded_operating_airline_ids": excluded,
                         "source_document_id": context.document.document_id,
@@ -615,7 +645,7 @@ class OfflineExtractor:
             match = re.search(r"operated by ([^.;,]+)", text, re.I) or re.search(
                 r"([\w&' ]+?)-operated\b", text, re.I
             )
-            if match is None and "partner airline" not in lowered:
+            if match is None:
                 continue
             if re.search(r"partner airline|other airline|any other", lowered):
                 return None, ([operator] if operator else None)
@@ -624,42 +654,59 @@ class OfflineExtractor:
                 return [airline], None
         return None, None
 
+    def _region(self, program: str, name: str) -> str:
+        """A region's id: the one the knowledge already uses for this name, else one made
+        from the name."""
+        return self.catalogue.region_id(program, name) or _region_slug(name)
+
+    def _is_region(self, program: str, name: str, context: _Context) -> bool:
+        return self.catalogue.region_id(program, name) is not None or _region_slug(
+            name
+        ) in context.region_ids.get(program, set())
+
+    def _split_regions(self, program: str, text: str, context: _Context) -> tuple[str, str] | None:
+        """Two regions named in one label ("North America - Atlantic"), unless the whole
+        label is itself a region's name ("Contiguous 48 U.S. and Canada")."""
+        if self._is_region(program, text, context):
+            return None
+        parts = re.split(r"\s+(?:-|–|—|to|↔|<->|and)\s+", text, maxsplit=1)
+        if len(parts) != 2:
+            return None
+        return self._region(program, parts[0]), self._region(program, parts[1])
+
     def _heading_region_pair(self, program: str, context: _Context) -> tuple[str, str] | None:
         """A section heading that names two regions of the program ("North America -
         Atlantic") or one ("Within Pacific")."""
-        known = context.region_ids.get(program, set())
-        if not known or not context.headings:
+        if not context.headings:
             return None
         heading = context.headings[-1][1]
         within = re.match(r"\s*(?:within|inside)\s+(.+)$", heading, re.I)
-        if within and values.slug(within.group(1)) in known:
-            region = values.slug(within.group(1))
+        if within and self._is_region(program, within.group(1), context):
+            region = self._region(program, within.group(1))
             return region, region
+        pair = self._split_regions(program, heading, context)
         parts = re.split(r"\s+(?:-|–|—|to|↔|<->|and)\s+", heading, maxsplit=1)
-        if len(parts) == 2:
-            a, b = _region_slug(parts[0]), _region_slug(parts[1])
-            if a in known and b in known:
-                return a, b
+        if pair and all(self._is_region(program, p, context) for p in parts):
+            return pair
         return None
 
     def _region_pair(self, program: str, label: str, context: _Context) -> tuple[str, str]:
         """Region ids for a chart row: "North America - Europe" is a pair; a single region
-        is priced from the section's home region when the heading names one."""
-        parts = re.split(r"\s+(?:-|–|—|to|↔|<->|and)\s+", label, maxsplit=1)
-        if len(parts) == 2:
-            return values.slug(parts[0]), values.slug(parts[1])
-        home = None
+        is priced from the chart's or the section's home region when one is named."""
+        pair = self._split_regions(program, label, context)
+        if pair:
+            return pair
+        destination = self._region(program, label)
         between = re.match(
             r"\s*(?:between|from)\s+(.+?)\s+(?:and|to)\s*$", context.row_label_header, re.I
         )
         if between:
-            return _region_slug(between.group(1)), _region_slug(label)
+            return self._region(program, between.group(1)), destination
         for _, heading in reversed(context.headings):
-            match = re.search(r"\bfrom\s+(?:the\s+)?([A-Za-z &]+?)(?:\s+to\b|$)", heading)
+            match = re.search(r"\bfrom\s+(?:the\s+)?(.+?)(?:\s+to\b|$)", heading, re.I)
             if match:
-                home = values.slug(match.group(1))
-                break
-        return (home or values.slug(label)), values.slug(label)
+                return self._region(program, match.group(1)), destination
+        return destination, destination
 
     def _elite_table(
         self, header: list[str], body: list[list[str]], context: _Context, out: Extraction
@@ -740,7 +787,7 @@ class OfflineExtractor:
                 continue
             countries = [c for c in (_country(x) for x in re.split(r",|;|\band\b", row[1])) if c]
             if countries:
-                region_id = _region_slug(row[0])
+                region_id = self._region(program, row[0])
                 context.region_ids.setdefault(program, set()).add(region_id)
                 yield AwardRegion(
                     program_id=program,
@@ -752,7 +799,33 @@ class OfflineExtractor:
 
     # Prose -----------------------------------------------------------------------------
 
+    def _region_definition(self, text: str, context: _Context) -> AwardRegion | None:
+        """ "Europe: United Kingdom, Ireland, France" under a heading about regions or
+        zones defines a region of the page's program."""
+        heading = context.headings[-1][1].lower() if context.headings else ""
+        match = re.match(r"\s*([^:]{2,60}):\s*(.+)$", text)
+        if not match or not re.search(r"region|zone", heading):
+            return None
+        program = self._subject_program(context)
+        names = [n for n in re.split(r",|;|\band\b", match.group(2)) if n.strip()]
+        countries = [c for c in (_country(n) for n in names) if c]
+        if program is None or not countries or len(countries) * 2 < len(names):
+            return None
+        region_id = self._region(program, match.group(1))
+        context.region_ids.setdefault(program, set()).add(region_id)
+        return AwardRegion(
+            program_id=program,
+            region_id=region_id,
+            name=match.group(1).strip(),
+            countries=list(dict.fromkeys(countries)),
+            source_document_id=context.document.document_id,
+        )
+
     def _sentence(self, text: str, context: _Context, out: Extraction) -> Iterator[FactModel]:
+        region = self._region_definition(text, context)
+        if region is not None:
+            yield region
+            return
         for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n", text):
             yield from self._one_sentence(sentence, context, out)
 

@@ -28,6 +28,7 @@ from loyalty_maximizer.facts.loader import SourcedFact, load_facts, validate_rec
 from loyalty_maximizer.facts.models import (
     Airline,
     Alliance,
+    AwardRegion,
     FactModel,
     LoyaltyProgram,
     Passage,
@@ -199,6 +200,7 @@ def _catalogue(facts: Iterable[FactModel]) -> Catalogue:
         [f for f in facts if isinstance(f, LoyaltyProgram)],
         [f for f in facts if isinstance(f, Airline)],
         [f for f in facts if isinstance(f, Alliance)],
+        [f for f in facts if isinstance(f, AwardRegion)],
     )
 
 

@@ -1,0 +1,154 @@
+"""Facts from a document with a model on Amazon Bedrock (the Converse API, tool use).
+
+Each chunk is one ``Converse`` call that must answer with the ``record_facts`` tool, at
+temperature 0 and with a bound on output tokens. Throttling and the other transient errors
+Bedrock names are retried with backoff; any other error loses only that chunk, reported as
+a warning. The client is injected (``boto3.client("bedrock-runtime")``, built by
+``extraction.factory`` when asked).
+"""
+
+from __future__ import annotations
+
+import random as random_module
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from loyalty_maximizer.documents.model import PreparedDocument
+from loyalty_maximizer.extraction.catalogue import Catalogue
+from loyalty_maximizer.extraction.model_output import (
+    SYSTEM_PROMPT,
+    TOOL_DESCRIPTION,
+    TOOL_NAME,
+    CallPacing,
+    ModelCallFailed,
+    ModelReply,
+    RetryableFailure,
+    extract_with_model,
+    tool_facts,
+    tool_input_schema,
+)
+from loyalty_maximizer.extraction.offline import Extraction
+
+RETRYABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ServiceUnavailableException",
+        "ModelTimeoutException",
+        "ModelNotReadyException",
+        "InternalServerException",
+    }
+)
+_USAGE = ("inputTokens", "outputTokens", "totalTokens")
+_STOP_NOTES = {
+    "max_tokens": "the answer was cut off at maxTokens; facts of this chunk may be missing",
+    "guardrail_intervened": "a guardrail stopped the answer",
+    "content_filtered": "the answer was filtered",
+    "malformed_tool_use": "the model's tool call was malformed",
+    "malformed_model_output": "the model's output was malformed",
+    "model_context_window_exceeded": "the chunk exceeded the model's context window",
+}
+
+
+class ConverseClient(Protocol):
+    """The part of a ``bedrock-runtime`` client the extractor uses."""
+
+    def converse(self, **kwargs: Any) -> Mapping[str, Any]: ...
+
+
+class BedrockExtractor:
+    """Facts from a prepared document, one Converse call per chunk of ``max_chars``."""
+
+    def __init__(
+        self,
+        client: ConverseClient,
+        model_id: str,
+        catalogue: Catalogue,
+        *,
+        max_tokens: int = 4096,
+        max_chars: int = 12000,
+        max_retries: int = 5,
+        base_delay: float = 1.0,
+        min_interval: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = random_module.random,
+    ) -> None:
+        self.client = client
+        self.model_id = model_id
+        self.catalogue = catalogue
+        self.max_tokens = max_tokens
+        self.max_chars = max_chars
+        self.pacing = CallPacing(
+            max_retries=max_retries,
+            base_delay=base_delay,
+            min_interval=min_interval,
+            sleep=sleep,
+            random=random,
+        )
+
+    def extract(self, document: PreparedDocument) -> Extraction:
+        return extract_with_model(document, self.catalogue, self.max_chars, self._ask)
+
+    def _ask(self, user_message: str) -> ModelReply:
+        request: dict[str, Any] = {
+            "modelId": self.model_id,
+            "system": [{"text": SYSTEM_PROMPT}],
+            "messages": [{"role": "user", "content": [{"text": user_message}]}],
+            "toolConfig": {
+                "tools": [
+                    {
+                        "toolSpec": {
+                            "name": TOOL_NAME,
+                            "description": TOOL_DESCRIPTION,
+                            "inputSchema": {"json": tool_input_schema()},
+                        }
+                    }
+                ],
+                "toolChoice": {"tool": {"name": TOOL_NAME}},
+            },
+            "inferenceConfig": {"maxTokens": self.max_tokens, "temperature": 0},
+        }
+        response = self.pacing.call(lambda: self._converse(request))
+        return _reply(response)
+
+    def _converse(self, request: dict[str, Any]) -> Mapping[str, Any]:
+        try:
+            return self.client.converse(**request)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "Unknown")
+            message = f"Bedrock {code}: {error.get('Message', '')}".rstrip(": ")
+            if code in RETRYABLE_CODES:
+                raise RetryableFailure(message) from exc
+            raise ModelCallFailed(message) from exc
+        except (BotoConnectionError, HTTPClientError) as exc:
+            raise RetryableFailure(f"Bedrock unreachable: {exc}") from exc
+        except BotoCoreError as exc:
+            raise ModelCallFailed(f"Bedrock call failed: {exc}") from exc
+
+
+def _reply(response: Mapping[str, Any]) -> ModelReply:
+    reply = ModelReply()
+    usage = response.get("usage", {})
+    reply.usage = {name: int(usage[name]) for name in _USAGE if name in usage}
+    stop = response.get("stopReason")
+    if stop in _STOP_NOTES:
+        reply.notes.append(f"{_STOP_NOTES[stop]} (stopReason {stop})")
+    content = response.get("output", {}).get("message", {}).get("content", [])
+    calls = [block["toolUse"] for block in content if "toolUse" in block]
+    if not any(call.get("name") == TOOL_NAME for call in calls):
+        said = " ".join(block["text"] for block in content if "text" in block)[:200]
+        missing = f"the model did not call {TOOL_NAME} (stopReason {stop}): {said!r}"
+        raise ModelCallFailed("; ".join([*reply.notes, missing]))
+    for call in calls:
+        if call.get("name") != TOOL_NAME:
+            reply.notes.append(f"ignored a call of an unknown tool {call.get('name')!r}")
+            continue
+        try:
+            reply.items.extend(tool_facts(call.get("input")))
+        except ModelCallFailed as exc:
+            reply.notes.append(str(exc))
+    return reply

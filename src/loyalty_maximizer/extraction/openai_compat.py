@@ -1,0 +1,195 @@
+"""Facts from a document with any OpenAI-compatible chat endpoint that supports tools
+(``POST /v1/chat/completions``): a hosted API or a local model server.
+
+Each chunk is one request that must answer with the ``record_facts`` function, at
+temperature 0 and with ``max_tokens`` set. 429 and 5xx answers and unreachable servers are
+retried with backoff, honouring ``Retry-After``; any other failure, and an answer whose
+arguments are not readable, loses only that chunk, reported as a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random as random_module
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from loyalty_maximizer.documents.model import PreparedDocument
+from loyalty_maximizer.extraction.catalogue import Catalogue
+from loyalty_maximizer.extraction.model_output import (
+    SYSTEM_PROMPT,
+    TOOL_DESCRIPTION,
+    TOOL_NAME,
+    CallPacing,
+    ModelCallFailed,
+    ModelReply,
+    RetryableFailure,
+    extract_with_model,
+    tool_facts,
+    tool_input_schema,
+)
+from loyalty_maximizer.extraction.offline import Extraction
+
+_USAGE = {
+    "prompt_tokens": "inputTokens",
+    "completion_tokens": "outputTokens",
+    "total_tokens": "totalTokens",
+}
+
+
+def chat_completions_url(base_url: str) -> str:
+    """``{base_url}/v1/chat/completions``; a base URL that already ends in ``/v1`` (as
+    OpenAI client settings usually do) is not given a second one."""
+    base = base_url.rstrip("/")
+    return f"{base}/chat/completions" if base.endswith("/v1") else f"{base}/v1/chat/completions"
+
+
+class OpenAICompatibleExtractor:
+    """Facts from a prepared document, one chat completion per chunk of ``max_chars``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        catalogue: Catalogue,
+        *,
+        http: requests.Session,
+        api_key: str | None = None,
+        timeout: tuple[float, float] = (5, 120),
+        max_tokens: int = 4096,
+        max_chars: int = 12000,
+        max_retries: int = 5,
+        base_delay: float = 1.0,
+        min_interval: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = random_module.random,
+    ) -> None:
+        self.url = chat_completions_url(base_url)
+        self.model = model
+        self.catalogue = catalogue
+        self.http = http
+        self.api_key = api_key
+        self.timeout = timeout
+        self.max_tokens = max_tokens
+        self.max_chars = max_chars
+        self.pacing = CallPacing(
+            max_retries=max_retries,
+            base_delay=base_delay,
+            min_interval=min_interval,
+            sleep=sleep,
+            random=random,
+        )
+
+    def extract(self, document: PreparedDocument) -> Extraction:
+        return extract_with_model(document, self.catalogue, self.max_chars, self._ask)
+
+    def _ask(self, user_message: str) -> ModelReply:
+        body = {
+            "model": self.model,
+            "messages": [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": user_message},
+            ],
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": TOOL_NAME,
+                        "description": TOOL_DESCRIPTION,
+                        "parameters": tool_input_schema(),
+                    },
+                }
+            ],
+            "tool_choice": {"type": "function", "function": {"name": TOOL_NAME}},
+            "max_tokens": self.max_tokens,
+            "temperature": 0,
+        }
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        answer = self.pacing.call(lambda: self._post(body, headers))
+        return _reply(answer)
+
+    def _post(self, body: dict[str, Any], headers: dict[str, str]) -> Any:
+        try:
+            response = self.http.post(self.url, json=body, headers=headers, timeout=self.timeout)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise RetryableFailure(f"{self.url} unreachable: {exc}") from exc
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise RetryableFailure(
+                f"HTTP {status} from {self.url}",
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
+        if status >= 400:
+            raise ModelCallFailed(f"HTTP {status} from {self.url}: {response.text[:200]}")
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise ModelCallFailed(f"the answer from {self.url} is not JSON") from exc
+        return answer
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+
+
+def _reply(answer: Any) -> ModelReply:
+    try:
+        choice = answer["choices"][0]
+        message = choice["message"]
+        if not isinstance(message, dict):
+            raise TypeError("message is not an object")
+    except (KeyError, IndexError, TypeError) as exc:
+        raise ModelCallFailed(f"the answer has no choices[0].message: {answer!r:.200}") from exc
+    usage = answer.get("usage")
+    reply = ModelReply(
+        usage={
+            ours: int(usage[theirs])
+            for theirs, ours in _USAGE.items()
+            if isinstance(usage, dict) and isinstance(usage.get(theirs), int)
+        }
+    )
+    if choice.get("finish_reason") == "length":
+        reply.notes.append(
+            "the answer was cut off at max_tokens; facts of this chunk may be missing"
+        )
+    calls = [
+        call["function"]
+        for call in message.get("tool_calls") or []
+        if isinstance(call, dict)
+        and isinstance(call.get("function"), dict)
+        and call["function"].get("name") == TOOL_NAME
+    ]
+    if not calls:
+        said = str(message.get("content") or "")[:200]
+        missing = f"the model did not call {TOOL_NAME}: {said!r}"
+        raise ModelCallFailed("; ".join([*reply.notes, missing]))
+    for call in calls:
+        arguments = call.get("arguments")
+        try:
+            # Some servers send the arguments as an object rather than a JSON string.
+            parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
+            reply.items.extend(tool_facts(parsed))
+        except json.JSONDecodeError as exc:
+            reply.notes.append(
+                f"{TOOL_NAME} arguments are not valid JSON ({exc.msg} at character "
+                f"{exc.pos}): {arguments!r:.120}"
+            )
+        except ModelCallFailed as exc:
+            reply.notes.append(str(exc))
+    return reply

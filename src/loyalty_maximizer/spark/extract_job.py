@@ -1,0 +1,205 @@
+"""The fact-extraction job: documents under a prefix -> one facts JSONL per document.
+
+Each Spark partition reads its documents from the object store, runs the same per-document
+step as ``loyalty ingest`` (``ingestion.pipeline.process_document``) with an offline
+extractor whose name catalogue is broadcast from the reference facts, and writes either
+``extracted-facts/<documentId>.jsonl`` or ``quarantine/<documentId>.json`` (the reason).
+A document's id is its key below the source prefix without the extension (keys that differ
+only by extension keep it). The same documents always give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyspark import Broadcast
+from pyspark.sql import DataFrame, Row, SparkSession, Window
+from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
+from pyspark.sql.types import IntegerType, StringType, StructField, StructType
+
+from loyalty_maximizer.errors import FactIssue, InvalidRequest
+from loyalty_maximizer.extraction.catalogue import Catalogue
+from loyalty_maximizer.extraction.offline import OfflineExtractor
+from loyalty_maximizer.facts.loader import SourcedFact, parse_line, validate_records
+from loyalty_maximizer.facts.models import Airline, Alliance, FactModel, LoyaltyProgram
+from loyalty_maximizer.ingestion.pipeline import (
+    DEFAULT_MAX_BYTES,
+    DocumentOutcome,
+    SourceFile,
+    process_document,
+)
+from loyalty_maximizer.spark.storage import ObjectStore, jsonl_lines, jsonl_objects, store_for
+
+EXTRACTED_PREFIX = "extracted-facts/"
+QUARANTINE_PREFIX = "quarantine/"
+
+OUTCOMES = StructType(
+    [
+        StructField("documentId", StringType(), False),
+        StructField("key", StringType(), False),
+        StructField("status", StringType(), False),  # ingested | quarantined
+        StructField("reason", StringType(), True),
+        StructField("facts", IntegerType(), False),
+        StructField("output", StringType(), False),  # the key written under the output
+    ]
+)
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    source: str  # s3://bucket/raw/ or a directory of documents
+    output: str  # s3://bucket/ or a directory; extracted-facts/ and quarantine/ go below
+    reference_facts: tuple[str, ...]  # JSONL files or prefixes naming programs and airlines
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    REQUIRED = ("source", "output", "reference-facts")
+    OPTIONAL = ("max-bytes",)
+
+    @classmethod
+    def from_arguments(cls, args: Mapping[str, str | None]) -> ExtractOptions:
+        """Typed options from ``spark.job_arguments``; ``--reference-facts`` takes a
+        comma-separated list."""
+        max_bytes = args.get("max_bytes") or str(DEFAULT_MAX_BYTES)
+        if not max_bytes.isdigit() or int(max_bytes) <= 0:
+            raise InvalidRequest(f"--max-bytes {max_bytes!r}: want a positive integer", "max-bytes")
+        return cls(
+            source=str(args["source"]),
+            output=str(args["output"]),
+            reference_facts=url_list(args.get("reference_facts"), "reference-facts"),
+            max_bytes=int(max_bytes),
+        )
+
+
+def url_list(value: str | None, option: str) -> tuple[str, ...]:
+    """The locations of a comma-separated option; at least one."""
+    urls = tuple(u.strip() for u in (value or "").split(",") if u.strip())
+    if not urls:
+        raise InvalidRequest(f"--{option} names no location", option)
+    return urls
+
+
+def read_facts(urls: Iterable[str]) -> list[FactModel]:
+    """The validated facts of JSONL objects loaded together (all-or-nothing)."""
+    parsed: list[SourcedFact] = []
+    issues: list[FactIssue] = []
+    for url in urls:
+        for store, key in jsonl_objects(url):
+            for line, text in jsonl_lines(store.get(key)):
+                sourced, line_issues = parse_line(store.url(key), line, text)
+                issues += line_issues
+                if sourced is not None:
+                    parsed.append(sourced)
+    return validate_records(parsed, issues, quarantine=False).facts
+
+
+def catalogue_of(facts: Iterable[FactModel]) -> Catalogue:
+    facts = list(facts)
+    return Catalogue.build(
+        [f for f in facts if isinstance(f, LoyaltyProgram)],
+        [f for f in facts if isinstance(f, Airline)],
+        [f for f in facts if isinstance(f, Alliance)],
+    )
+
+
+def document_keys(spark: SparkSession, keys: Sequence[str]) -> DataFrame:
+    return spark.createDataFrame([(k,) for k in keys], "key string")
+
+
+def with_document_ids(documents: DataFrame) -> DataFrame:
+    """(key) -> (key, documentId): the key without its extension, or the whole key when
+    another key differs from it only by extension."""
+    stem = F.regexp_replace(F.col("key"), r"\.[^./]*$", "")
+    return (
+        documents.select("key")
+        .withColumn("stem", stem)
+        .withColumn("sharing", F.count(F.lit(1)).over(Window.partitionBy("stem")))
+        .select(
+            "key",
+            F.when(F.col("sharing") == 1, F.col("stem"))
+            .otherwise(F.col("key"))
+            .alias("documentId"),
+        )
+    )
+
+
+def extract_documents(
+    documents: DataFrame,
+    source: ObjectStore,
+    output: ObjectStore,
+    catalogue: Broadcast[Catalogue],
+    *,
+    max_bytes: int,
+) -> DataFrame:
+    """(key, documentId) -> one outcome row per document (``OUTCOMES``), after writing its
+    facts or its quarantine record to ``output``."""
+
+    def run(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
+        extractor = OfflineExtractor(catalogue.value)
+        for row in rows:
+            yield _extract_one(row["key"], row["documentId"], source, output, extractor, max_bytes)
+
+    outcomes = documents.select("key", "documentId").rdd.mapPartitions(run)
+    return documents.sparkSession.createDataFrame(outcomes, OUTCOMES).select(*OUTCOMES.fieldNames())
+
+
+def _extract_one(
+    key: str,
+    document_id: str,
+    source: ObjectStore,
+    output: ObjectStore,
+    extractor: OfflineExtractor,
+    max_bytes: int,
+) -> tuple[Any, ...]:
+    raw = source.get(key)
+    retrieved = source.modified(key).date()
+    document = SourceFile(document_id, Path(key))
+    try:
+        facts, outcome = process_document(
+            raw, document, extractor.extract, max_bytes=max_bytes, retrieved=retrieved
+        )
+    except Exception as exc:  # one document that breaks the extractor must not stop the batch
+        facts = []
+        outcome = DocumentOutcome(
+            document_id,
+            key,
+            "quarantined",
+            f"the extractor failed on this document ({type(exc).__name__}: {exc}); "
+            "report it with the file attached",
+        )
+    if outcome.status == "ingested":
+        target = f"{EXTRACTED_PREFIX}{document_id}.jsonl"
+        lines = (json.dumps(f.to_json_dict(), ensure_ascii=False) + "\n" for f in facts)
+        output.put(target, "".join(lines).encode("utf-8"))
+    else:
+        target = f"{QUARANTINE_PREFIX}{document_id}.json"
+        record = {**outcome.to_json(), "path": source.url(key)}
+        output.put(target, (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode())
+    return (document_id, key, outcome.status, outcome.reason, len(facts), target)
+
+
+def run_extract(spark: SparkSession, options: ExtractOptions) -> dict[str, Any]:
+    """Extract every document under ``options.source``; return the run's summary."""
+    source = store_for(options.source)
+    output = store_for(options.output)
+    catalogue = spark.sparkContext.broadcast(catalogue_of(read_facts(options.reference_facts)))
+    documents = with_document_ids(document_keys(spark, source.list()))
+    rows = (
+        extract_documents(documents, source, output, catalogue, max_bytes=options.max_bytes)
+        .orderBy("documentId")
+        .collect()
+    )
+    statuses = Counter(r["status"] for r in rows)
+    return {
+        "source": options.source,
+        "output": options.output,
+        "documents": len(rows),
+        "ingested": statuses.get("ingested", 0),
+        "quarantined": statuses.get("quarantined", 0),
+        "facts": sum(r["facts"] for r in rows),
+        "outcomes": [{k: v for k, v in r.asDict().items() if v is not None} for r in rows],
+    }

@@ -1,0 +1,461 @@
+"""The graph-load job: all current facts -> checks in Spark SQL -> Neptune bulk-load CSV.
+
+Every facts file under ``extracted-facts/`` and the curated reference facts become one
+DataFrame of lines (file, line, JSON text). Checks over it set lines aside, each with the
+reason:
+
+- date order: a validity window (``effectiveDate``/``expirationDate``) or a bonus
+  (``startDate``/``endDate``) that ends before it starts;
+- ratio bounds: a transfer ratio beyond ``MAX_RATIO`` either way, which no program offers
+  and a misread (or lying) page produces;
+- duplicates and conflicts: an entity, or a non-entity record identical in every field,
+  stated more than once keeps the version from the most recently retrieved source document
+  (ties: the later file, then the later line; curated files come before extracted ones), and
+  every differing version dropped is reported as a conflict;
+- dangling references: a program, airline, alliance, award region or document that no
+  remaining record defines, repeated until nothing dangles (dropping a record can strand
+  the records that point at it).
+
+The lines that pass are collected and validated strictly on the driver (``facts.loader``,
+which also knows the airport database), become graph rows with deterministic ids, and are
+written as Neptune's openCypher bulk-load CSV under ``neptune-load/<run>/``. The run's
+report (counts, rejected lines with reasons, conflicts) goes to ``graph-reports/<run>.json``,
+outside the loader's prefix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
+from pyspark.sql.types import IntegerType, StringType, StructField, StructType
+
+from loyalty_maximizer.errors import FactIssue, InvalidRequest
+from loyalty_maximizer.facts.loader import SourcedFact, parse_line, validate_records
+from loyalty_maximizer.facts.models import entity_key, fact_type
+from loyalty_maximizer.graph.build import graph_rows
+from loyalty_maximizer.graph.neptune_csv import write_neptune_csv
+from loyalty_maximizer.spark.extract_job import EXTRACTED_PREFIX, url_list
+from loyalty_maximizer.spark.storage import ObjectStore, jsonl_lines, jsonl_objects, store_for
+
+LOAD_PREFIX = "neptune-load/"
+REPORT_PREFIX = "graph-reports/"
+MAX_RATIO = 10
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+LINES = StructType(
+    [
+        StructField("file", StringType(), False),
+        StructField("ordinal", IntegerType(), False),  # the file's place in the load order
+        StructField("line", IntegerType(), False),
+        StructField("text", StringType(), True),  # None: the line is not UTF-8
+        # Identity and content (sourceDocumentId aside) of a line that is a valid record on
+        # its own: the entity key, or the type and content of a non-entity record.
+        StructField("key", StringType(), True),
+        StructField("content", StringType(), True),
+    ]
+)
+REJECTED = StructType(
+    [
+        StructField("file", StringType(), False),
+        StructField("line", IntegerType(), False),
+        StructField("check", StringType(), False),
+        StructField("field", StringType(), True),
+        StructField("message", StringType(), False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class GraphOptions:
+    output: str  # s3://bucket/ or a directory: neptune-load/ and graph-reports/ go below
+    reference_facts: tuple[str, ...]  # curated JSONL files or prefixes
+    source: str | None = None  # where extracted-facts/ is; the output by default
+    run_id: str | None = None  # the load's folder name; by default a digest of its files
+
+    REQUIRED = ("output", "reference-facts")
+    OPTIONAL = ("source", "run-id")
+
+    @classmethod
+    def from_arguments(cls, args: Mapping[str, str | None]) -> GraphOptions:
+        run_id = args.get("run_id") or None
+        if run_id is not None and not _RUN_ID.fullmatch(run_id):
+            raise InvalidRequest(
+                f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-' (at most 100)",
+                "run-id",
+            )
+        return cls(
+            output=str(args["output"]),
+            reference_facts=url_list(args.get("reference_facts"), "reference-facts"),
+            source=args.get("source") or None,
+            run_id=run_id,
+        )
+
+
+# Reading.
+
+
+def _identity(file: str, line: int, text: str | None) -> tuple[str | None, str | None]:
+    sourced, _ = parse_line(file, line, text)
+    if sourced is None:
+        return None, None  # the strict validation on the driver says what is wrong
+    data = sourced.fact.to_json_dict()
+    data.pop("sourceDocumentId", None)
+    content = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    key = entity_key(sourced.fact)
+    return ("/".join(key) if key else f"{fact_type(sourced.fact)}:{content}"), content
+
+
+def _lines_of(item: tuple[int, ObjectStore, str]) -> Iterator[tuple[Any, ...]]:
+    ordinal, store, key = item
+    file = store.url(key)
+    for line, text in jsonl_lines(store.get(key)):
+        yield (file, ordinal, line, text, *_identity(file, line, text))
+
+
+def read_fact_lines(spark: SparkSession, files: Sequence[tuple[ObjectStore, str]]) -> DataFrame:
+    """Every non-blank line of the JSONL ``files`` (``LINES``), read inside the partitions."""
+    items = [(ordinal, store, key) for ordinal, (store, key) in enumerate(files)]
+    slices = max(1, min(len(items), spark.sparkContext.defaultParallelism))
+    rdd = spark.sparkContext.parallelize(items, slices).flatMap(_lines_of)
+    return spark.createDataFrame(rdd, LINES).select(*LINES.fieldNames())
+
+
+def _field(name: str) -> Column:
+    return F.get_json_object(F.col("text"), f"$.{name}")
+
+
+def with_types(lines: DataFrame) -> DataFrame:
+    return lines.select(*LINES.fieldNames(), _field("type").alias("type"))
+
+
+def without(facts: DataFrame, rejected: DataFrame) -> DataFrame:
+    """``facts`` minus the lines of ``rejected``."""
+    return facts.join(
+        rejected.select("file", "line").distinct(), on=["file", "line"], how="left_anti"
+    )
+
+
+# Checks on single records.
+
+
+def date_order_violations(facts: DataFrame) -> DataFrame:
+    """(``REJECTED``) Records whose validity window or bonus ends before it starts."""
+    violations = []
+    for start, end in (("effectiveDate", "expirationDate"), ("startDate", "endDate")):
+        # ISO dates order as strings; anything else is the strict validation's to report.
+        ordered = _field(start).rlike(_ISO_DATE) & _field(end).rlike(_ISO_DATE)
+        violations.append(
+            F.when(
+                ordered & (_field(end) < _field(start)),
+                F.struct(
+                    F.lit(end).alias("field"),
+                    F.format_string(
+                        f"{end} %s is before {start} %s: the record would never be valid",
+                        _field(end),
+                        _field(start),
+                    ).alias("message"),
+                ),
+            )
+        )
+    return (
+        facts.select("file", "line", F.coalesce(*violations).alias("violation"))
+        .where(F.col("violation").isNotNull())
+        .select(
+            "file",
+            "line",
+            F.lit("dateOrder").alias("check"),
+            "violation.field",
+            "violation.message",
+        )
+    )
+
+
+def ratio_bound_violations(facts: DataFrame) -> DataFrame:
+    """(``REJECTED``) Transfer partnerships whose ratio is beyond ``MAX_RATIO`` either way."""
+    ratio_from = F.expr("try_cast(get_json_object(text, '$.ratioFrom') AS BIGINT)")
+    ratio_to = F.expr("try_cast(get_json_object(text, '$.ratioTo') AS BIGINT)")
+    too_generous = ratio_to > ratio_from * MAX_RATIO
+    too_stingy = ratio_from > ratio_to * MAX_RATIO
+    return facts.where(
+        (F.col("type") == "transferPartnership") & (too_generous | too_stingy)
+    ).select(
+        "file",
+        "line",
+        F.lit("ratioBound").alias("check"),
+        F.when(too_generous, F.lit("ratioTo")).otherwise(F.lit("ratioFrom")).alias("field"),
+        F.format_string(
+            f"transfer ratio %s:%s is beyond {MAX_RATIO}x either way; check the source page",
+            ratio_from,
+            ratio_to,
+        ).alias("message"),
+    )
+
+
+# Duplicates and conflicts between sources.
+
+
+def rank_versions(facts: DataFrame) -> DataFrame:
+    """Adds, per line, the source document (``source``), the line's ``rank`` among the
+    versions of its key (1 = kept) and where the kept version is (``kept*``).
+
+    A version's recency is its source document's ``retrievedDate`` (a document record's
+    own); undated versions rank last, ties go to the later file and line."""
+    documents = (
+        facts.where(F.col("type") == "webSourceDocument")
+        .select(_field("documentId").alias("documentId"), _field("retrievedDate").alias("date"))
+        .groupBy("documentId")
+        .agg(F.max("date").alias("sourceRetrieved"))
+    )
+    own_document = F.when(F.col("type").isin("webSourceDocument", "passage"), _field("documentId"))
+    recency = F.when(F.col("type") == "webSourceDocument", _field("retrievedDate")).otherwise(
+        F.col("sourceRetrieved")
+    )
+    newest_first = Window.partitionBy("key").orderBy(
+        F.col("recency").desc_nulls_last(), F.col("ordinal").desc(), F.col("line").desc()
+    )
+    return (
+        facts.withColumn("source", F.coalesce(_field("sourceDocumentId"), own_document))
+        .join(documents, F.col("source") == F.col("documentId"), how="left")
+        .withColumn("recency", recency)
+        .select(
+            *facts.columns,
+            "source",
+            # Lines that are not valid records have no key: each stands alone.
+            F.when(F.col("key").isNull(), F.lit(1))
+            .otherwise(F.row_number().over(newest_first))
+            .alias("rank"),
+            F.first("file").over(newest_first).alias("keptFile"),
+            F.first("line").over(newest_first).alias("keptLine"),
+            F.first("source").over(newest_first).alias("keptSource"),
+            F.first("content").over(newest_first).alias("keptContent"),
+        )
+    )
+
+
+def conflicts(ranked: DataFrame) -> DataFrame:
+    """Dropped versions that differ from the kept one."""
+    return ranked.where((F.col("rank") > 1) & (F.col("content") != F.col("keptContent"))).select(
+        F.col("key").alias("entity"),
+        "keptFile",
+        "keptLine",
+        "keptSource",
+        F.col("file").alias("droppedFile"),
+        F.col("line").alias("droppedLine"),
+        F.col("source").alias("droppedSource"),
+    )
+
+
+def duplicates(ranked: DataFrame) -> DataFrame:
+    """Dropped versions identical to the kept one (sourceDocumentId aside)."""
+    return ranked.where((F.col("rank") > 1) & (F.col("content") == F.col("keptContent"))).select(
+        "file", "line", "key"
+    )
+
+
+def latest_versions(ranked: DataFrame) -> DataFrame:
+    return ranked.where(F.col("rank") == 1).select(*LINES.fieldNames(), "type")
+
+
+# Dangling references.
+
+_MESSAGES = {
+    "alliance": 'allianceId "%s" is not defined by any alliance record',
+    "airline": 'airlineId "%s" is not defined by any airline record',
+    "program": 'programId "%s" is not defined by any loyaltyProgram record',
+    "region": 'region "%s" is not defined for program "%s"',
+    "document": 'document "%s" is not defined by a webSourceDocument',
+}
+# (record type, field, kind of entity it names); None: any record type.
+_SCALAR_REFERENCES: tuple[tuple[str | None, str, str], ...] = (
+    (None, "sourceDocumentId", "document"),
+    ("airline", "allianceId", "alliance"),
+    ("loyaltyProgram", "operatorAirlineId", "airline"),
+    ("transferPartnership", "fromProgramId", "program"),
+    ("transferPartnership", "toProgramId", "program"),
+    ("transferBonus", "fromProgramId", "program"),
+    ("transferBonus", "toProgramId", "program"),
+    ("bookablePartner", "programId", "program"),
+    ("bookablePartner", "airlineId", "airline"),
+    ("route", "airlineId", "airline"),
+    ("awardRegion", "programId", "program"),
+    ("awardPrice", "programId", "program"),
+    ("awardPrice", "originRegionId", "region"),
+    ("awardPrice", "destinationRegionId", "region"),
+    ("earningRule", "creditingProgramId", "program"),
+    ("eliteTier", "programId", "program"),
+    ("passage", "documentId", "document"),
+)
+_LIST_REFERENCES: tuple[tuple[str, str, str], ...] = (
+    ("awardPrice", "operatingAirlineIds", "airline"),
+    ("awardPrice", "excludedOperatingAirlineIds", "airline"),
+    ("earningRule", "operatingAirlineIds", "airline"),
+    ("earningRule", "marketingAirlineIds", "airline"),
+)
+# (record type, kind of entity it defines, its id field); regions are scoped by program.
+_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
+    ("alliance", "alliance", "allianceId"),
+    ("airline", "airline", "airlineId"),
+    ("loyaltyProgram", "program", "programId"),
+    ("awardRegion", "region", "regionId"),
+    ("webSourceDocument", "document", "documentId"),
+)
+_REFERENCE = "struct<field:string,kind:string,scope:string,value:string,message:string>"
+
+
+def _reference(field: Column, kind: str, value: Column) -> Column:
+    scope = _field("programId") if kind == "region" else F.lit("")
+    return F.struct(
+        field.alias("field"),
+        F.lit(kind).alias("kind"),
+        scope.alias("scope"),
+        value.alias("value"),
+        F.format_string(_MESSAGES[kind], value, scope).alias("message"),
+    )
+
+
+def _list_references(record: str, name: str, kind: str) -> Column:
+    """The references of a list field, ``name[i]`` each; null for other record types."""
+    items = F.transform(
+        F.from_json(_field(name), "array<string>"),
+        lambda value, i: _reference(F.format_string(f"{name}[%d]", i), kind, value),
+    )
+    return F.when(F.col("type") == record, F.filter(items, lambda ref: ref["value"] != "*"))
+
+
+def references(facts: DataFrame) -> DataFrame:
+    """(file, line, field, kind, scope, value, message): one row per reference a record
+    makes (``"*"`` wildcards aside)."""
+    scalars = [
+        F.when(
+            (F.lit(True) if record is None else F.col("type") == record)
+            & _field(name).isNotNull()
+            & (_field(name) != "*" if kind == "region" else F.lit(True)),
+            _reference(F.lit(name), kind, _field(name)),
+        )
+        for record, name, kind in _SCALAR_REFERENCES
+    ]
+    lists = [_list_references(record, name, kind) for record, name, kind in _LIST_REFERENCES]
+    every = F.concat(
+        F.filter(F.array(*scalars), lambda ref: ref.isNotNull()),
+        *(F.coalesce(items, F.array().cast(f"array<{_REFERENCE}>")) for items in lists),
+    )
+    return facts.select("file", "line", F.explode(every).alias("ref")).select(
+        "file", "line", "ref.field", "ref.kind", "ref.scope", "ref.value", "ref.message"
+    )
+
+
+def definitions(facts: DataFrame) -> DataFrame:
+    """(kind, scope, value): every entity the records define."""
+    kind = F.lit(None).cast("string")
+    value = F.lit(None).cast("string")
+    for record, defined, name in reversed(_DEFINITIONS):
+        kind = F.when(F.col("type") == record, F.lit(defined)).otherwise(kind)
+        value = F.when(F.col("type") == record, _field(name)).otherwise(value)
+    scope = F.when(F.col("type") == "awardRegion", _field("programId")).otherwise(F.lit(""))
+    return (
+        facts.select(kind.alias("kind"), scope.alias("scope"), value.alias("value"))
+        .where(F.col("kind").isNotNull() & F.col("value").isNotNull())
+        .distinct()
+    )
+
+
+def dangling_references(facts: DataFrame) -> DataFrame:
+    """(``REJECTED``) References to entities that no record of ``facts`` defines."""
+    return (
+        references(facts)
+        .join(definitions(facts), on=["kind", "scope", "value"], how="left_anti")
+        .select("file", "line", F.lit("danglingReference").alias("check"), "field", "message")
+    )
+
+
+# The job.
+
+
+def _issue_json(issue: FactIssue, check: str) -> dict[str, Any]:
+    return {**issue.to_json(), "check": check}
+
+
+def build_graph_load(spark: SparkSession, options: GraphOptions) -> dict[str, Any]:
+    """Check the current facts, write the Neptune load files and the run report; return
+    the report."""
+    output = store_for(options.output)
+    facts_store = store_for(options.source) if options.source else output
+    files = [pair for url in options.reference_facts for pair in jsonl_objects(url)]
+    files += [(facts_store, k) for k in facts_store.list(EXTRACTED_PREFIX) if k.endswith(".jsonl")]
+
+    lines = with_types(read_fact_lines(spark, files)).cache()
+    rejected = [
+        *date_order_violations(lines).collect(),
+        *ratio_bound_violations(lines).collect(),
+    ]
+    checked = without(lines, spark.createDataFrame(rejected, REJECTED))
+    ranked = rank_versions(checked).cache()
+    conflict_rows = conflicts(ranked).orderBy("entity", "droppedFile", "droppedLine").collect()
+    duplicate_count = duplicates(ranked).count()
+    current = latest_versions(ranked).localCheckpoint()
+    while dangling := dangling_references(current).collect():
+        rejected += dangling
+        current = without(current, spark.createDataFrame(dangling, REJECTED)).localCheckpoint()
+    survivors = current.orderBy("ordinal", "line").select("file", "line", "text").collect()
+    lines_read = lines.count()
+    lines.unpersist()
+    ranked.unpersist()
+
+    parsed: list[SourcedFact] = []
+    issues: list[FactIssue] = []
+    for row in survivors:
+        sourced, line_issues = parse_line(row["file"], row["line"], row["text"])
+        issues += line_issues
+        if sourced is not None:
+            parsed.append(sourced)
+    result = validate_records(parsed, issues, quarantine=True)
+    rows = graph_rows(result.facts)
+    with tempfile.TemporaryDirectory() as directory:
+        contents = {p.name: p.read_bytes() for p in write_neptune_csv(rows, Path(directory))}
+    run_id = options.run_id or _digest(contents)
+    for name, data in sorted(contents.items()):
+        output.put(f"{LOAD_PREFIX}{run_id}/{name}", data)
+
+    rejections = sorted(
+        [r.asDict() for r in rejected] + [_issue_json(i, "validation") for i in result.quarantined],
+        key=lambda r: (r["file"], r["line"], r["check"], r["field"] or ""),
+    )
+    report: dict[str, Any] = {
+        "runId": run_id,
+        "loadPrefix": output.url(f"{LOAD_PREFIX}{run_id}/"),
+        "files": sorted(contents),
+        "factFiles": len(files),
+        "linesRead": lines_read,
+        "factsLoaded": len(result.facts),
+        "duplicatesDropped": duplicate_count,
+        "rejectedLines": len({(r["file"], r["line"]) for r in rejections}),
+        "rejectedByCheck": dict(sorted(Counter(r["check"] for r in rejections).items())),
+        "nodes": len(rows.nodes),
+        "edges": len(rows.edges),
+        "nodesByLabel": dict(sorted(Counter(n.label for n in rows.nodes).items())),
+        "edgesByLabel": dict(sorted(Counter(e.label for e in rows.edges).items())),
+        "rejected": rejections,
+        "conflicts": [c.asDict() for c in conflict_rows],
+    }
+    report_key = f"{REPORT_PREFIX}{run_id}.json"
+    output.put(report_key, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
+    return {**report, "report": output.url(report_key)}
+
+
+def _digest(contents: dict[str, bytes]) -> str:
+    """A run id that names the graph: the same facts give the same load folder."""
+    hasher = hashlib.sha256()
+    for name, data in sorted(contents.items()):
+        hasher.update(name.encode() + b"\0" + data + b"\0")
+    return f"graph-{hasher.hexdigest()[:16]}"

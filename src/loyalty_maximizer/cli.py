@@ -33,6 +33,7 @@ from loyalty_maximizer.graph.embedded import (
     write_knowledge_base,
 )
 from loyalty_maximizer.graph.repository import KnowledgeRepository
+from loyalty_maximizer.ingestion.pipeline import DEFAULT_MAX_BYTES, ingest
 from loyalty_maximizer.profiles import FileProfileStore
 from loyalty_maximizer.tools.registry import ToolContext, call_tool
 
@@ -148,6 +149,34 @@ def tool(
         with _knowledge(kb) as repo:
             caller = store.profile.user_id if store is not None else None
             _print_json(call_tool(ToolContext(repo, store, caller), name, payload))
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="HTML, PDF and text files or folders (.jsonl = facts).")
+    ],
+    kb: KbOption,
+    facts_out: Annotated[
+        Path | None, typer.Option("--facts-out", help="Also write the extracted facts here.")
+    ] = None,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", help="Documents larger than this are quarantined.")
+    ] = DEFAULT_MAX_BYTES,
+) -> None:
+    """Run the ingestion pipeline locally: documents -> facts -> graph, with a report."""
+    with _errors():
+        for path in paths:
+            if not path.exists():
+                raise InvalidRequest(f"{path} does not exist", "paths")
+        with stderr.status("Ingesting...") as status:
+            report = ingest(
+                paths, kb, max_bytes=max_bytes, facts_out=facts_out, progress=status.update
+            )
+        for outcome in report.documents:
+            if outcome.status == "quarantined":
+                stderr.print(f"[yellow]quarantined[/yellow] {outcome.path}: {outcome.reason}")
+        _print_json(report.to_json())
 
 
 def main() -> None:

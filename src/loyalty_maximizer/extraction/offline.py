@@ -456,7 +456,7 @@ class OfflineExtractor:
             for i, h in enumerate(header)
             if i not in (class_col, rate_col) and _ELITE_METRIC.search(h)
         }
-        for n, row in enumerate(body, start=1):
+        for row in body:
             classes = values.fare_classes(row[class_col]) if class_col < len(row) else None
             rate = (
                 values.percent(row[rate_col])
@@ -492,7 +492,10 @@ class OfflineExtractor:
                 if m.metric_name not in {x.metric_name for x in metrics}
             )
             yield EarningRule(
-                rule_id=f"{context.document.document_id}-{n}",
+                # Named for what it covers, so that rules from several tables of one page
+                # never share an id and re-reading the page gives the same ids.
+                rule_id=f"{context.document.document_id}-{operator.lower()}-"
+                f"{''.join(classes).lower()}",
                 crediting_program_id=program,
                 operating_airline_ids=[operator],
                 fare_classes=classes,

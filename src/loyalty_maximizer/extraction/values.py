@@ -161,7 +161,12 @@ def distance_band(text: str) -> tuple[int, int | None] | None:
     match = re.search(rf"({_NUMBER})\s*(?:-|to)\s*({_NUMBER})", cleaned)
     if match:
         return int(_to_number(match.group(1))), int(_to_number(match.group(2)))
-    match = re.search(rf"({_NUMBER})\s*\+|(?:over|above|more than)\s+({_NUMBER})", cleaned, re.I)
+    match = re.search(
+        rf"({_NUMBER})\s*(?:\+|and (?:over|above|more)|or more)"
+        rf"|(?:over|above|more than)\s+({_NUMBER})",
+        cleaned,
+        re.I,
+    )
     if match:
         raw = match.group(1) or match.group(2)
         low = int(_to_number(raw))

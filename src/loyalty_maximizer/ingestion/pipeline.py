@@ -24,7 +24,7 @@ from loyalty_maximizer.documents.prepare import document_type_for, prepare_docum
 from loyalty_maximizer.errors import FactIssue
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import Extraction, OfflineExtractor
-from loyalty_maximizer.facts.loader import SourcedFact, load_facts, validate_records
+from loyalty_maximizer.facts.loader import SourcedFact, parse_line, read_lines, validate_records
 from loyalty_maximizer.facts.models import (
     Airline,
     Alliance,
@@ -221,7 +221,15 @@ def ingest(
             existing = export_facts(graph)
         finally:
             graph.close()
-    curated = load_facts(fact_files).facts if fact_files else []
+    # Curated facts are checked together with the graph and the documents' facts, like
+    # everything an incremental ingestion loads (contracts/facts.md).
+    curated: list[FactModel] = []
+    line_issues: list[FactIssue] = []
+    for file, line, text in read_lines(fact_files):
+        parsed, issues = parse_line(file, line, text)
+        line_issues += issues
+        if parsed is not None:
+            curated.append(parsed.fact)
     hashes: dict[str, str] = json.loads((kb / HASHES).read_text()) if (kb / HASHES).exists() else {}
     extractor = OfflineExtractor(_catalogue([*existing, *curated]))
     new_facts: list[FactModel] = []
@@ -261,5 +269,9 @@ def ingest(
                 out.write(json.dumps(fact.to_json_dict(), ensure_ascii=False) + "\n")
     counts = Counter(fact_type(f) for f in new_facts)
     return IngestReport(
-        outcomes, dict(sorted(counts.items())), result.quarantined, merged.conflicts, summary
+        outcomes,
+        dict(sorted(counts.items())),
+        line_issues + result.quarantined,
+        merged.conflicts,
+        summary,
     )

@@ -105,8 +105,6 @@ SAMPLE_PROGRAMS = [
     "UA_MILEAGEPLUS",
     "VS_FLYINGCLUB",
 ]
-ANY_DISTANCE = {"fromMiles": 0, "toMiles": 100_000}
-AC_REGIONS = ["north_america", "atlantic"]
 
 CASES: dict[str, Case] = {
     "alliances": Case(
@@ -250,71 +248,32 @@ CASES: dict[str, Case] = {
     "award-prices-business": Case(
         "AWARD_PRICES",
         AwardPrice,
-        ("points", "minDistance", "maxDistance"),
-        [(60000, 0, 4000), (70000, 4001, 20000)],
-        {
-            "programIds": ["AC_AEROPLAN"],
-            "cabin": "business",
-            "regionIds": AC_REGIONS,
-            **ANY_DISTANCE,
-        },
+        ("programId", "points", "perSegment"),
+        [
+            ("AC_AEROPLAN", 60000, False),
+            ("AC_AEROPLAN", 70000, False),
+            ("AF_FLYINGBLUE", 55000, False),
+            ("BA_AVIOS", 60000, True),
+            ("UA_MILEAGEPLUS", 80000, False),
+            ("VS_FLYINGCLUB", 50000, False),
+        ],
+        {"cabin": "business"},
         ordered=False,
     ),
     "award-prices-filter-by-cabin": Case(
         "AWARD_PRICES",
         AwardPrice,
-        ("cabin", "points"),
-        [("economy", 35000)],
-        {
-            "programIds": ["AC_AEROPLAN"],
-            "cabin": "economy",
-            "regionIds": AC_REGIONS,
-            **ANY_DISTANCE,
-        },
-    ),
-    "award-prices-need-both-regions": Case(
-        "AWARD_PRICES",
-        AwardPrice,
-        ("points",),
-        [],
-        {
-            "programIds": ["AC_AEROPLAN"],
-            "cabin": "business",
-            "regionIds": ["north_america"],
-            **ANY_DISTANCE,
-        },
-    ),
-    "award-prices-star-region": Case(
-        "AWARD_PRICES",
-        AwardPrice,
-        ("programId", "points", "perSegment"),
-        [("BA_AVIOS", 60000, True)],
-        {"programIds": ["BA_AVIOS"], "cabin": "business", "regionIds": ["*"], **ANY_DISTANCE},
-    ),
-    "award-prices-filter-by-program": Case(
-        "AWARD_PRICES",
-        AwardPrice,
-        ("programId", "points", "pricing"),
-        [("AF_FLYINGBLUE", 55000, "dynamic_from"), ("UA_MILEAGEPLUS", 80000, "dynamic_from")],
-        {
-            "programIds": ["AF_FLYINGBLUE", "UA_MILEAGEPLUS", "BA_AVIOS"],
-            "cabin": "business",
-            "regionIds": ["north_america", "europe"],
-            **ANY_DISTANCE,
-        },
+        ("programId", "cabin", "points"),
+        [("AC_AEROPLAN", "economy", 35000), ("BA_AVIOS", "economy", 20000)],
+        {"cabin": "economy"},
         ordered=False,
     ),
-    "award-prices-region-ids-are-per-program": Case(
+    "award-prices-none-in-cabin": Case(
         "AWARD_PRICES",
         AwardPrice,
         ("points",),
         [],
-        {
-            "programIds": ["VS_FLYINGCLUB"],
-            "cabin": "business",
-            "regionIds": ["north_america"],
-            **ANY_DISTANCE,
-        },
+        {"cabin": "first"},
     ),
     "earning-rules-of-programs": Case(
         "EARNING_RULES_OF_PROGRAMS",
@@ -416,7 +375,6 @@ def test_repository__reads_back_every_sample_record(
     # GIVEN the sample knowledge base
     repo = sample_repository
     airports = [f.airport_id for f in sample_facts if isinstance(f, Airport)]
-    region_ids = ["*", *{f.region_id for f in sample_facts if isinstance(f, AwardRegion)}]
 
     # WHEN every record is read through the repository's typed reads
     read: list[FactModel] = [
@@ -425,7 +383,7 @@ def test_repository__reads_back_every_sample_record(
         *repo.airports(airports).values(),
         *repo.programs.values(),
         *repo.regions(SAMPLE_PROGRAMS),
-        *[p for cabin in CABINS for p in repo.award_prices(SAMPLE_PROGRAMS, cabin, region_ids)],
+        *[p for cabin in CABINS for rows in repo.award_prices(cabin).values() for p in rows],
         *repo.transfers_touching(SAMPLE_PROGRAMS),
         *repo.transfer_bonuses_touching(SAMPLE_PROGRAMS),
         *repo.earning_rules_of_programs(SAMPLE_PROGRAMS),
@@ -562,13 +520,15 @@ def test_can_book__bookable_partner_link(
 
 
 @pytest.mark.integration
-def test_award_prices__distance_window_drops_rows_whose_band_cannot_apply(
+def test_award_prices__rows_by_program_read_once_per_cabin(
     sample_repository: KnowledgeRepository,
 ) -> None:
-    # GIVEN Aeroplan's two business bands (0-4,000 and 4,001-20,000 miles)
-    # WHEN the trips asked about are between 3,000 and 3,900 miles
-    rows = sample_repository.award_prices(
-        ["AC_AEROPLAN"], "business", ["north_america", "atlantic"], (3000, 3900)
-    )
-    # THEN only the band that can hold such a distance comes back
-    assert [(r.min_distance, r.max_distance) for r in rows] == [(0, 4000)]
+    # GIVEN the sample  WHEN a cabin's rows are asked for twice
+    first = sample_repository.award_prices("economy")
+    second = sample_repository.award_prices("economy")
+    # THEN they come grouped by program, and the second answer is the one already read
+    assert {p: sorted(r.points for r in rows) for p, rows in first.items()} == {
+        "AC_AEROPLAN": [35000],
+        "BA_AVIOS": [20000],
+    }
+    assert second is first

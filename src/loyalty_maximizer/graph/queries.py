@@ -78,11 +78,7 @@ REGIONS_OF_PROGRAMS = (
 )
 
 AWARD_PRICES = (
-    "MATCH (n:AwardPrice) "
-    "WHERE n.programId IN $programIds AND n.cabin = $cabin "
-    "AND n.originRegionId IN $regionIds AND n.destinationRegionId IN $regionIds "
-    "AND (n.maxDistance IS NULL OR n.maxDistance >= $fromMiles) "
-    "AND (n.minDistance IS NULL OR n.minDistance <= $toMiles) "
+    "MATCH (n:AwardPrice) WHERE n.cabin = $cabin "
     f"RETURN n.id AS id, {_returning('n', AwardPrice)} ORDER BY n.id"
 )
 

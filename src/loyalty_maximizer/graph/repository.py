@@ -46,6 +46,7 @@ class KnowledgeRepository:
         # change under an open repository.
         self._parsed: dict[str, FactModel] = {}
         self._bookable: dict[tuple[str, str], bool] = {}
+        self._prices: dict[str, dict[str, list[AwardPrice]]] = {}
 
     def _facts(self, model: type[F], text: str, **params: Any) -> list[F]:
         facts: list[F] = []
@@ -138,24 +139,20 @@ class KnowledgeRepository:
         ids = sorted(set(program_ids))
         return self._facts(AwardRegion, queries.REGIONS_OF_PROGRAMS, programIds=ids)
 
-    def award_prices(
-        self,
-        program_ids: Iterable[str],
-        cabin: str,
-        region_ids: Iterable[str],
-        distances: tuple[int, int] = (0, 2**62),
-    ) -> list[AwardPrice]:
-        """Price rows that may apply: the programs' rows for the cabin between the regions,
-        whose distance band can hold a distance within ``distances`` (shortest, longest)."""
-        return self._facts(
-            AwardPrice,
-            queries.AWARD_PRICES,
-            programIds=sorted(set(program_ids)),
-            cabin=cabin,
-            regionIds=sorted(set(region_ids)),
-            fromMiles=distances[0],
-            toMiles=distances[1],
-        )
+    def award_prices(self, cabin: str) -> dict[str, list[AwardPrice]]:
+        """Every price row of a cabin, by program, read once per repository.
+
+        Award analysis looks at the rows of many programs for every trip; reading them once
+        per cabin is cheaper than one filtered read per request. Like the other reference
+        data, this is a snapshot: open a new repository after the graph is reloaded.
+        """
+        cached = self._prices.get(cabin)
+        if cached is None:
+            cached = {}
+            for row in self._facts(AwardPrice, queries.AWARD_PRICES, cabin=cabin):
+                cached.setdefault(row.program_id, []).append(row)
+            self._prices[cabin] = cached
+        return cached
 
     def transfers_touching(self, program_ids: Iterable[str]) -> list[TransferPartnership]:
         ids = sorted(set(program_ids))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loyalty_maximizer.errors import InvalidRequest
-from loyalty_maximizer.facts.models import AwardPrice, AwardRegion, LoyaltyProgram
+from loyalty_maximizer.facts.models import AwardRegion, LoyaltyProgram
 from loyalty_maximizer.graph.repository import KnowledgeRepository
 from loyalty_maximizer.tools.award_pricing import PriceTable, Quote, quote
 from loyalty_maximizer.tools.funding import Funding, Source, TransferPath, fund, micro_cents
@@ -109,17 +109,6 @@ class _RegionIndex:
                 | by_country.get(program_id, set())
             )
             self._memo[key] = found
-        return found
-
-    def ids_for(self, airports: set[str]) -> set[str]:
-        """Every region id of any program that contains one of ``airports``, and "*"."""
-        found = {"*"}
-        for airport in airports:
-            for ids in self._by_airport.get(airport, {}).values():
-                found |= ids
-            country = self._countries.get(airport)
-            for ids in self._by_country.get(country, {}).values() if country else ():
-                found |= ids
         return found
 
 
@@ -337,18 +326,7 @@ def analyze_award_redemption_strategies(
         return {"awardOptions": [], "summaryAdvice": _advice([], request)}
 
     regions = _RegionIndex(repo.regions(bookers), {code: a.country for code, a in airports.items()})
-    involved = {code for its in bookers.values() for i in its for code in i.airports}
-    region_ids = regions.ids_for(involved)
-    rows: dict[str, list[AwardPrice]] = {}
-    # Distances a row may be tested against: a segment on its own (per-segment charts) up
-    # to the whole trip there and back (round-trip charts).
-    trips = [i for its in bookers.values() for i in its]
-    distances = (
-        min(s.distance for i in trips for s in i.segments),
-        2 * max(i.distance for i in trips),
-    )
-    for row in repo.award_prices(bookers, request.cabin_class, region_ids, distances):
-        rows.setdefault(row.program_id, []).append(row)
+    rows = repo.award_prices(request.cabin_class)
 
     balances = {b.program_id: b.balance for b in request.user_rewards_balances}
     links: dict[tuple[str, str], TransferLink] = {}

@@ -138,15 +138,16 @@ def _reply(response: Mapping[str, Any]) -> ModelReply:
     if stop in _STOP_NOTES:
         reply.notes.append(f"{_STOP_NOTES[stop]} (stopReason {stop})")
     content = response.get("output", {}).get("message", {}).get("content", [])
-    calls = [block["toolUse"] for block in content if "toolUse" in block]
-    if not any(call.get("name") == TOOL_NAME for call in calls):
+    calls = [
+        block["toolUse"]
+        for block in content
+        if "toolUse" in block and block["toolUse"].get("name") == TOOL_NAME
+    ]
+    if not calls:
         said = " ".join(block["text"] for block in content if "text" in block)[:200]
         missing = f"the model did not call {TOOL_NAME} (stopReason {stop}): {said!r}"
         raise ModelCallFailed("; ".join([*reply.notes, missing]))
     for call in calls:
-        if call.get("name") != TOOL_NAME:
-            reply.notes.append(f"ignored a call of an unknown tool {call.get('name')!r}")
-            continue
         try:
             reply.items.extend(tool_facts(call.get("input")))
         except ModelCallFailed as exc:

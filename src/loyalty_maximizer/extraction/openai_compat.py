@@ -187,8 +187,7 @@ def _reply(answer: Any) -> ModelReply:
             reply.items.extend(tool_facts(parsed))
         except json.JSONDecodeError as exc:
             reply.notes.append(
-                f"{TOOL_NAME} arguments are not valid JSON ({exc.msg} at character "
-                f"{exc.pos}): {arguments!r:.120}"
+                f"{TOOL_NAME} arguments are not valid JSON ({exc}): {arguments!r:.120}"
             )
         except ModelCallFailed as exc:
             reply.notes.append(str(exc))

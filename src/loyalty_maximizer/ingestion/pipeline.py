@@ -110,7 +110,8 @@ class IngestReport:
 
 
 def collect_sources(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Path]]:
-    """Documents (by suffix) and facts files (``.jsonl``) under the given paths.
+    """Documents under the given paths (folders by suffix, files as given) and the facts
+    files (``.jsonl``) named explicitly.
 
     A document id is the file name without its extension; names that differ only by
     extension keep it (contracts/facts.md).
@@ -118,13 +119,14 @@ def collect_sources(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Path]
     documents: list[Path] = []
     facts: list[Path] = []
     for path in paths:
-        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for candidate in candidates:
-            suffix = candidate.suffix.lower()
-            if suffix == ".jsonl":
-                facts.append(candidate)
-            elif suffix in DOCUMENT_SUFFIXES or not path.is_dir():
-                documents.append(candidate)
+        if path.is_dir():
+            documents += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
+            )
+        elif path.suffix.lower() == ".jsonl":
+            facts.append(path)
+        else:
+            documents.append(path)
     stems = Counter(p.stem for p in documents)
     sources = [SourceFile(p.stem if stems[p.stem] == 1 else p.name, p) for p in documents]
     return sources, facts

@@ -30,6 +30,7 @@ from loyalty_maximizer.facts.models import (
     Airline,
     Alliance,
     AwardRegion,
+    EliteTier,
     FactModel,
     LoyaltyProgram,
 )
@@ -71,6 +72,7 @@ def main() -> int:
         [f for f in knowledge if isinstance(f, Airline)],
         [f for f in knowledge if isinstance(f, Alliance)],
         [f for f in knowledge if isinstance(f, AwardRegion)],
+        [f for f in knowledge if isinstance(f, EliteTier)],
     )
     extractor = OfflineExtractor(catalogue)
     gold_dir = args.corpus / "gold"

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from loyalty_maximizer.aliases import AIRLINE_ALIASES, PROGRAM_ALIASES
-from loyalty_maximizer.facts.models import Airline, Alliance, AwardRegion, LoyaltyProgram
+from loyalty_maximizer.facts.models import (
+    Airline,
+    Alliance,
+    AwardRegion,
+    EliteTier,
+    LoyaltyProgram,
+)
 
 Kind = Literal["program", "airline", "alliance"]
 _WORD = re.compile(r"[a-z0-9]+(?:['&][a-z0-9]+)*|&")
@@ -40,6 +46,8 @@ class Catalogue:
     airlines: dict[str, Airline] = field(default_factory=dict)
     # programId -> region name as pages write it (normalised) -> regionId
     regions: dict[str, dict[str, str]] = field(default_factory=dict)
+    # programId -> elite tier name (normalised) -> tierId
+    tiers: dict[str, dict[str, str]] = field(default_factory=dict)
     phrases: dict[tuple[str, ...], tuple[Kind, str]] = field(default_factory=dict)
 
     @classmethod
@@ -49,8 +57,13 @@ class Catalogue:
         airlines: Iterable[Airline],
         alliances: Iterable[Alliance] = (),
         regions: Iterable[AwardRegion] = (),
+        tiers: Iterable[EliteTier] = (),
     ) -> Catalogue:
         catalogue = cls()
+        for tier in tiers:
+            names = catalogue.tiers.setdefault(tier.program_id, {})
+            names[region_key(tier.tier_id)] = tier.tier_id
+            names[region_key(tier.name)] = tier.tier_id
         for region in regions:
             names = catalogue.regions.setdefault(region.program_id, {})
             names[region_key(region.region_id)] = region.region_id
@@ -93,6 +106,10 @@ class Catalogue:
                     for j in range(i, i + n):
                         taken[j] = True
         return sorted(found, key=lambda m: m.start)
+
+    def tier_id(self, program_id: str, name: str) -> str | None:
+        """The id the knowledge already gives a program's elite tier of this name."""
+        return self.tiers.get(program_id, {}).get(region_key(name))
 
     def region_id(self, program_id: str, name: str) -> str | None:
         """The id the knowledge already gives a program's region of this name."""

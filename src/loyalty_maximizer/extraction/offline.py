@@ -768,7 +768,7 @@ class OfflineExtractor:
             yield EliteTier.model_validate(
                 {
                     "program_id": program,
-                    "tier_id": values.slug(name),
+                    "tier_id": self.catalogue.tier_id(program, name) or values.slug(name),
                     "name": name,
                     "rank": rank,
                     "redeemable_bonus_percent": bonus or 0,
@@ -1014,7 +1014,9 @@ def _region_slug(name: str) -> str:
 
 
 def _metric_name(header: str) -> str:
-    cleaned = re.sub(r"\(.*?\)|earned|per .*", "", header, flags=re.I).strip()
+    cleaned = re.sub(
+        r"\(.*?\)|earned|per .*|required|needed|threshold|to qualify", "", header, flags=re.I
+    ).strip()
     return cleaned or header.strip()
 
 

@@ -29,6 +29,7 @@ from loyalty_maximizer.facts.models import (
     Airline,
     Alliance,
     AwardRegion,
+    EliteTier,
     FactModel,
     LoyaltyProgram,
     Passage,
@@ -203,6 +204,7 @@ def _catalogue(facts: Iterable[FactModel]) -> Catalogue:
         [f for f in facts if isinstance(f, Airline)],
         [f for f in facts if isinstance(f, Alliance)],
         [f for f in facts if isinstance(f, AwardRegion)],
+        [f for f in facts if isinstance(f, EliteTier)],
     )
 
 

@@ -40,10 +40,12 @@ from loyalty_maximizer.facts.models import (
 )
 
 _AMOUNT = r"(\d[\d,]*(?:\.\d+)?k?)"  # an amount as pages write it: 1,000 / 1.5 / 60k
+_REGION_SEPARATOR = re.compile(r"\s+(?:-|–|—|to|↔|<->|and)\s+")
 _AIRPORT_PAIR = re.compile(r"\b([A-Z]{3})\s*(?:-|–|—|to|/|→|->)\s*([A-Z]{3})\b")
 _AIRLINE_CODE = re.compile(r"^\s*([A-Z0-9]{2})\b")
 _BONUS_WORDS = ("bonus", "promotion", "promo", "extra")
 _DYNAMIC_WORDS = ("from", "starting at", "dynamic", "as low as")
+_MONTHS = "|".join(values.MONTHS)
 
 
 @dataclass
@@ -55,7 +57,8 @@ class Extraction:
 
     @property
     def confidence(self) -> float:
-        if not self.facts:
+        # The document's own record is written for every page: it is not a finding.
+        if all(isinstance(f, WebSourceDocument) for f in self.facts):
             return 0.0
         return round(max(0.3, 1.0 - 0.1 * len(self.warnings)), 2)
 
@@ -170,9 +173,8 @@ class OfflineExtractor:
             except ValidationError as exc:
                 # A value the page states that the facts contract cannot hold: report it
                 # and keep what the rest of the document says.
-                excerpt = (block.text or " | ".join(block.rows[0] if block.rows else []))[:80]
-                problem = exc.errors(include_url=False)[0]
-                out.warnings.append(f"skipped {excerpt!r}: {problem['loc']}: {problem['msg']}")
+                excerpt = block.text or " | ".join(block.rows[0] if block.rows else [])
+                out.warnings.append(_skipped(excerpt, exc))
         surcharges = _stated_surcharges(
             b.text for b in document.blocks if b.kind in ("paragraph", "list_item")
         )
@@ -189,11 +191,13 @@ class OfflineExtractor:
     def _document_defaults(self, document: PreparedDocument, context: _Context) -> None:
         """What a page says once for all its transfer partners: minimum and increment, a
         common ratio, the usual transfer time and its exceptions, a block bonus."""
+        # Clauses too: "most transfers are instant; transfers to X take two days" is a
+        # default and its exception.
         sentences = [
             s
             for b in document.blocks
             if b.kind != "table"
-            for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", b.text)
+            for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])|;\s+", b.text)
         ]
         for sentence in sentences:
             for metric in _stated_elite_metrics(sentence):
@@ -295,9 +299,14 @@ class OfflineExtractor:
             return
         header = [c.strip() for c in block.rows[0]]
         body = [r for r in block.rows[1:] if any(c.strip() for c in r)]
-        if body and any(
-            values.cabin(c) and not values.cabin(h)
-            for h, c in zip(header[1:], body[0][1:], strict=False)
+        if (
+            body
+            and any(
+                values.cabin(c) and not values.cabin(h)
+                for h, c in zip(header[1:], body[0][1:], strict=False)
+            )
+            # A route row with its cabins ("XA ABC-DEF | Economy") is data, not a header.
+            and not _AIRPORT_PAIR.search(" ".join(body[0]))
         ):
             # A two-row header ("Points required" over "Economy | Business"): join them.
             second = [*body[0], *[""] * len(header)]
@@ -592,25 +601,29 @@ class OfflineExtractor:
                     fees = [values.number(f) for f in row[fee_col].split("/")]
                     position = fee_cabins.index(cabin)
                     surcharge = fees[position] if position < len(fees) else None
-                price = AwardPrice.model_validate(
-                    {
-                        "program_id": program,
-                        "origin_region_id": origin_region,
-                        "destination_region_id": destination_region,
-                        "cabin": cabin,
-                        "points": amount,
-                        "trip_type": "round_trip" if round_trip and not per_segment else "one_way",
-                        "pricing": "dynamic_from" if dynamic else "fixed",
-                        "min_distance": minimum,
-                        "max_distance": maximum,
-                        "per_segment": per_segment,
-                        "surcharge_usd": surcharge,
-                        "operating_airline_ids": operating,
-                        "excluded_operating_airline_ids": excluded,
-                        "source_document_id": context.document.document_id,
-                    },
-                    strict=False,
-                )
+                data = {
+                    "program_id": program,
+                    "origin_region_id": origin_region,
+                    "destination_region_id": destination_region,
+                    "cabin": cabin,
+                    "points": amount,
+                    "trip_type": "round_trip" if round_trip and not per_segment else "one_way",
+                    "pricing": "dynamic_from" if dynamic else "fixed",
+                    "min_distance": minimum,
+                    "max_distance": maximum,
+                    "per_segment": per_segment,
+                    "surcharge_usd": surcharge,
+                    "operating_airline_ids": operating,
+                    "excluded_operating_airline_ids": excluded,
+                    "source_document_id": context.document.document_id,
+                }
+                try:
+                    price = AwardPrice.model_validate(data, strict=False)
+                except ValidationError as exc:
+                    # A row the contract cannot hold (a band written backwards) is wrong for
+                    # every cabin: report it once and keep the chart's other rows.
+                    out.warnings.append(_skipped(" | ".join(row), exc))
+                    break
                 context.last_chart.setdefault((values.slug(label), cabin), []).append(price)
                 yield price
 
@@ -672,10 +685,17 @@ class OfflineExtractor:
         label is itself a region's name ("Contiguous 48 U.S. and Canada")."""
         if self._is_region(program, text, context):
             return None
-        parts = re.split(r"\s+(?:-|–|—|to|↔|<->|and)\s+", text, maxsplit=1)
-        if len(parts) != 2:
+        parts = self._region_parts(program, text, context)
+        if parts is None:
             return None
         return self._region(program, parts[0]), self._region(program, parts[1])
+
+    def _region_parts(self, program: str, text: str, context: _Context) -> tuple[str, str] | None:
+        """The two names in a label: split at the first separator, unless a later one
+        leaves a known region on both sides ("Contiguous 48 U.S. and Canada - Europe")."""
+        splits = [(text[: m.start()], text[m.end() :]) for m in _REGION_SEPARATOR.finditer(text)]
+        known = (s for s in splits if all(self._is_region(program, p, context) for p in s))
+        return next(known, splits[0] if splits else None)
 
     def _heading_region_pair(self, program: str, context: _Context) -> tuple[str, str] | None:
         """A section heading that names two regions of the program ("North America -
@@ -688,8 +708,8 @@ class OfflineExtractor:
             region = self._region(program, within.group(1))
             return region, region
         pair = self._split_regions(program, heading, context)
-        parts = re.split(r"\s+(?:-|–|—|to|↔|<->|and)\s+", heading, maxsplit=1)
-        if pair and all(self._is_region(program, p, context) for p in parts):
+        parts = self._region_parts(program, heading, context)
+        if pair and parts and all(self._is_region(program, p, context) for p in parts):
             return pair
         return None
 
@@ -851,8 +871,16 @@ class OfflineExtractor:
             and len(programs) >= 2
         ):
             source, target = self._direction(programs)
+            if not values.plausible_bonus(bonus):
+                out.warnings.append(
+                    f"implausible transfer bonus {bonus:g}% for {source} -> {target}"
+                )
+                return
+            # "On Rent Day, ..." or "on December 1", not "a bonus on transfers until ...".
             one_day = len(found_dates) == 1 and re.search(
-                r"one day|single day|only on|\bon\b", lowered
+                r"one day|single day|only on|^\s*on\b"
+                rf"|\bon\s+(?:\w+day,?\s+)?(?:\d|(?:{_MONTHS})\b)",
+                lowered,
             )
             yield TransferBonus(
                 from_program_id=source,
@@ -1018,6 +1046,11 @@ def _metric_name(header: str) -> str:
         r"\(.*?\)|earned|per .*|required|needed|threshold|to qualify", "", header, flags=re.I
     ).strip()
     return cleaned or header.strip()
+
+
+def _skipped(excerpt: str, exc: ValidationError) -> str:
+    problem = exc.errors(include_url=False)[0]
+    return f"skipped {excerpt[:80]!r}: {problem['loc']}: {problem['msg']}"
 
 
 def _unique(facts: list[FactModel]) -> list[FactModel]:

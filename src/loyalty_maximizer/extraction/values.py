@@ -108,15 +108,21 @@ def percent(text: str) -> float | None:
     return float(_to_number(match.group(1))) if match else None
 
 
-_MONTH_DAY = re.compile(
-    rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})", re.I
+_MONTH_DAY = (
+    re.compile(
+        rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})", re.I
+    ),
+    re.compile(
+        rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH})\b(?!\.?,?\s+\d{{4}})", re.I
+    ),
 )
 
 
 def dates(text: str) -> list[dt.date]:
     """Every calendar date written in ``text``, in order of appearance. A month and day
-    without a year ("between November 1 and November 30, 2026") takes the year of the
-    next full date in the text."""
+    without a year ("between November 1 and November 30, 2026", "from 16 November until
+    15 December 2026") takes the year of the next full date in the text, or the year before
+    when it would fall after that date ("December 15 to January 15, 2027")."""
     found: list[tuple[int, dt.date]] = []
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
@@ -126,13 +132,16 @@ def dates(text: str) -> list[dt.date]:
                 found.append((match.start(), dt.date(int(groups["y"]), month, int(groups["d"]))))
             except ValueError:
                 continue
-    for match in _MONTH_DAY.finditer(text):
-        later = [d for start, d in found if start > match.start()]
+    full = list(found)
+    for match in (m for pattern in _MONTH_DAY for m in pattern.finditer(text)):
+        later = [d for start, d in full if start > match.start()]
         if later:
             try:
                 day = dt.date(
                     later[0].year, MONTHS[match.group("mon").lower()], int(match.group("d"))
                 )
+                if day > later[0]:
+                    day = day.replace(year=day.year - 1)
             except ValueError:
                 continue
             found.append((match.start(), day))
@@ -201,6 +210,14 @@ def cabins_in(text: str) -> list[Cabin]:
         if word in lowered:
             found.add(value)
     return [c for c in ("economy", "premium_economy", "business", "first") if c in found]
+
+
+MAX_BONUS_PERCENT = 200.0
+
+
+def plausible_bonus(percent: float) -> bool:
+    """Sanity bound for extracted transfer bonuses: 1% to 200%."""
+    return 1 <= percent <= MAX_BONUS_PERCENT
 
 
 def plausible_ratio(ratio_from: int, ratio_to: int) -> bool:

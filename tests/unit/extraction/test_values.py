@@ -76,7 +76,9 @@ def test_plausible_ratio__accepts_up_to_ten_to_one_either_way(
         pytest.param(500.0, False, id="five-hundred"),
     ],
 )
-def test_plausible_bonus__accepts_one_to_two_hundred_percent(percent: float, expected: bool) -> None:
+def test_plausible_bonus__accepts_one_to_two_hundred_percent(
+    percent: float, expected: bool
+) -> None:
     # GIVEN a transfer bonus percentage / WHEN checked / THEN only 1..200 is plausible
     assert values.plausible_bonus(percent) is expected
 

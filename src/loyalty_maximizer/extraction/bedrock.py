@@ -31,7 +31,7 @@ from loyalty_maximizer.extraction.model_output import (
     tool_facts,
     tool_input_schema,
 )
-from loyalty_maximizer.extraction.offline import Extraction
+from loyalty_maximizer.extraction.result import Extraction
 
 RETRYABLE_CODES = frozenset(
     {

@@ -27,8 +27,9 @@ from loyalty_maximizer.documents.model import PreparedDocument
 from loyalty_maximizer.errors import LoyaltyError
 from loyalty_maximizer.extraction.bedrock import BedrockExtractor, ConverseClient
 from loyalty_maximizer.extraction.catalogue import Catalogue
-from loyalty_maximizer.extraction.offline import Extraction, OfflineExtractor
+from loyalty_maximizer.extraction.offline import OfflineExtractor
 from loyalty_maximizer.extraction.openai_compat import OpenAICompatibleExtractor
+from loyalty_maximizer.extraction.result import Extraction
 
 ExtractorKind = Literal["offline", "bedrock", "openai"]
 KINDS: tuple[str, ...] = get_args(ExtractorKind)

@@ -31,8 +31,12 @@ from pydantic import ValidationError
 from loyalty_maximizer.documents.chunking import chunk
 from loyalty_maximizer.documents.model import Block, Chunk, PreparedDocument
 from loyalty_maximizer.extraction.catalogue import Catalogue
-from loyalty_maximizer.extraction.offline import Extraction
-from loyalty_maximizer.extraction.values import plausible_ratio
+from loyalty_maximizer.extraction.result import Extraction, source_document_record
+from loyalty_maximizer.extraction.values import (
+    MAX_BONUS_PERCENT,
+    plausible_bonus,
+    plausible_ratio,
+)
 from loyalty_maximizer.facts.airports import known_airport
 from loyalty_maximizer.facts.models import (
     FACT_ADAPTER,
@@ -43,7 +47,6 @@ from loyalty_maximizer.facts.models import (
     Route,
     TransferBonus,
     TransferPartnership,
-    WebSourceDocument,
     entity_key,
 )
 
@@ -89,7 +92,6 @@ the program that receives them (toProgramId).
 - Call {TOOL_NAME} exactly once, with all the facts of this part (an empty list if there \
 are none)."""
 
-MAX_BONUS_PERCENT = 200.0
 MAX_AWARD_POINTS = 2_000_000
 MAX_EARNING_RATE = 30.0  # miles or points per mile flown or per unit of currency
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -367,7 +369,7 @@ def _implausible(fact: FactModel) -> str | None:
                 f"implausible transfer ratio {fact.ratio_from}:{fact.ratio_to} "
                 "(beyond 10:1 either way)"
             )
-        case TransferBonus() if not 1 <= fact.bonus_percent <= MAX_BONUS_PERCENT:
+        case TransferBonus() if not plausible_bonus(fact.bonus_percent):
             return f"implausible bonus {fact.bonus_percent:g}% (outside 1..{MAX_BONUS_PERCENT:g})"
         case AwardPrice() if not 1 <= fact.points <= MAX_AWARD_POINTS:
             return f"implausible award price {fact.points} points (outside 1..{MAX_AWARD_POINTS})"
@@ -572,15 +574,3 @@ def drop_undefined_regions(
                 continue
         kept.append(fact)
     return kept, warnings
-
-
-def source_document_record(document: PreparedDocument) -> WebSourceDocument:
-    return WebSourceDocument(
-        document_id=document.document_id,
-        document_type=document.document_type,
-        source_url=document.source_url,
-        title=document.title,
-        retrieved_date=dt.date.fromisoformat(document.retrieved_date)
-        if document.retrieved_date
-        else None,
-    )

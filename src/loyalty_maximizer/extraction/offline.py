@@ -13,7 +13,6 @@ shapes below, and nothing in it can change what the extractor does.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pydantic import ValidationError
 from loyalty_maximizer.documents.model import Block, PreparedDocument
 from loyalty_maximizer.extraction import values
 from loyalty_maximizer.extraction.catalogue import Catalogue
+from loyalty_maximizer.extraction.result import Extraction, source_document_record
 from loyalty_maximizer.facts.models import (
     AwardPrice,
     AwardRegion,
@@ -36,7 +36,6 @@ from loyalty_maximizer.facts.models import (
     Route,
     TransferBonus,
     TransferPartnership,
-    WebSourceDocument,
 )
 
 _AMOUNT = r"(\d[\d,]*(?:\.\d+)?k?)"  # an amount as pages write it: 1,000 / 1.5 / 60k
@@ -46,21 +45,6 @@ _AIRLINE_CODE = re.compile(r"^\s*([A-Z0-9]{2})\b")
 _BONUS_WORDS = ("bonus", "promotion", "promo", "extra")
 _DYNAMIC_WORDS = ("from", "starting at", "dynamic", "as low as")
 _MONTHS = "|".join(values.MONTHS)
-
-
-@dataclass
-class Extraction:
-    facts: list[FactModel] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    # Model extractors count tokens here (e.g. "inputTokens"); the offline one uses none.
-    usage: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def confidence(self) -> float:
-        # The document's own record is written for every page: it is not a finding.
-        if all(isinstance(f, WebSourceDocument) for f in self.facts):
-            return 0.0
-        return round(max(0.3, 1.0 - 0.1 * len(self.warnings)), 2)
 
 
 @dataclass
@@ -138,18 +122,7 @@ class OfflineExtractor:
         self.catalogue = catalogue
 
     def extract(self, document: PreparedDocument) -> Extraction:
-        out = Extraction()
-        out.facts.append(
-            WebSourceDocument(
-                document_id=document.document_id,
-                document_type=document.document_type,
-                source_url=document.source_url,
-                title=document.title,
-                retrieved_date=dt.date.fromisoformat(document.retrieved_date)
-                if document.retrieved_date
-                else None,
-            )
-        )
+        out = Extraction(facts=[source_document_record(document)])
         context = _Context(document, [])
         self._document_defaults(document, context)
         for block in document.blocks:

@@ -33,7 +33,7 @@ from loyalty_maximizer.extraction.model_output import (
     tool_facts,
     tool_input_schema,
 )
-from loyalty_maximizer.extraction.offline import Extraction
+from loyalty_maximizer.extraction.result import Extraction
 
 _USAGE = {
     "prompt_tokens": "inputTokens",

@@ -23,7 +23,8 @@ from loyalty_maximizer.documents.model import PreparedDocument, content_hash
 from loyalty_maximizer.documents.prepare import document_type_for, prepare_document
 from loyalty_maximizer.errors import FactIssue
 from loyalty_maximizer.extraction.catalogue import Catalogue
-from loyalty_maximizer.extraction.offline import Extraction, OfflineExtractor
+from loyalty_maximizer.extraction.offline import OfflineExtractor
+from loyalty_maximizer.extraction.result import Extraction
 from loyalty_maximizer.facts.loader import SourcedFact, parse_line, read_lines, validate_records
 from loyalty_maximizer.facts.models import (
     Airline,

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from loyalty_maximizer.errors import LoyaltyError
+from loyalty_maximizer.errors import InvalidRequest, LoyaltyError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -46,6 +46,14 @@ def job_arguments(
         present = [n for n in optional if f"--{n}" in argv]
         resolved = getResolvedOptions(["job", *argv], [*required, *present])
     return {key: resolved.get(key) for key in (n.replace("-", "_") for n in names)}
+
+
+def locations(value: str | None, option: str) -> tuple[str, ...]:
+    """The locations of a comma-separated option (``--reference-facts a.jsonl,b/``)."""
+    urls = tuple(u.strip() for u in (value or "").split(",") if u.strip())
+    if not urls:
+        raise InvalidRequest(f"--{option} names no location", option)
+    return urls
 
 
 def job_session() -> SparkSession:

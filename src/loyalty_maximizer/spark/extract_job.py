@@ -33,10 +33,15 @@ from loyalty_maximizer.ingestion.pipeline import (
     SourceFile,
     process_document,
 )
-from loyalty_maximizer.spark.storage import ObjectStore, jsonl_lines, jsonl_objects, store_for
-
-EXTRACTED_PREFIX = "extracted-facts/"
-QUARANTINE_PREFIX = "quarantine/"
+from loyalty_maximizer.spark import locations
+from loyalty_maximizer.spark.storage import (
+    EXTRACTED_PREFIX,
+    QUARANTINE_PREFIX,
+    ObjectStore,
+    jsonl_lines,
+    jsonl_objects,
+    store_for,
+)
 
 OUTCOMES = StructType(
     [
@@ -70,17 +75,9 @@ class ExtractOptions:
         return cls(
             source=str(args["source"]),
             output=str(args["output"]),
-            reference_facts=url_list(args.get("reference_facts"), "reference-facts"),
+            reference_facts=locations(args.get("reference_facts"), "reference-facts"),
             max_bytes=int(max_bytes),
         )
-
-
-def url_list(value: str | None, option: str) -> tuple[str, ...]:
-    """The locations of a comma-separated option; at least one."""
-    urls = tuple(u.strip() for u in (value or "").split(",") if u.strip())
-    if not urls:
-        raise InvalidRequest(f"--{option} names no location", option)
-    return urls
 
 
 def read_facts(urls: Iterable[str]) -> list[FactModel]:
@@ -136,14 +133,20 @@ def extract_documents(
     max_bytes: int,
 ) -> DataFrame:
     """(key, documentId) -> one outcome row per document (``OUTCOMES``), after writing its
-    facts or its quarantine record to ``output``."""
+    facts or its quarantine record to ``output``.
+
+    The writes happen when an action evaluates the result: collect it once (another action
+    extracts again, harmlessly, since the same document gives the same files)."""
 
     def run(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
         extractor = OfflineExtractor(catalogue.value)
         for row in rows:
             yield _extract_one(row["key"], row["documentId"], source, output, extractor, max_bytes)
 
-    outcomes = documents.select("key", "documentId").rdd.mapPartitions(run)
+    # A document is a tiny row but heavy work: spread them over every core of the cluster
+    # rather than over however many partitions the previous step happened to leave.
+    spread = documents.repartition(documents.sparkSession.sparkContext.defaultParallelism * 2)
+    outcomes = spread.select("key", "documentId").rdd.mapPartitions(run)
     return documents.sparkSession.createDataFrame(outcomes, OUTCOMES).select(*OUTCOMES.fieldNames())
 
 
@@ -188,10 +191,12 @@ def run_extract(spark: SparkSession, options: ExtractOptions) -> dict[str, Any]:
     output = store_for(options.output)
     catalogue = spark.sparkContext.broadcast(catalogue_of(read_facts(options.reference_facts)))
     documents = with_document_ids(document_keys(spark, source.list()))
-    rows = (
-        extract_documents(documents, source, output, catalogue, max_bytes=options.max_bytes)
-        .orderBy("documentId")
-        .collect()
+    # Sorted here, not by Spark: a sort would sample its input, running the extraction twice.
+    rows = sorted(
+        extract_documents(
+            documents, source, output, catalogue, max_bytes=options.max_bytes
+        ).collect(),
+        key=lambda r: str(r["documentId"]),
     )
     statuses = Counter(r["status"] for r in rows)
     return {

@@ -35,20 +35,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
 from pyspark.sql.types import IntegerType, StringType, StructField, StructType
 
 from loyalty_maximizer.errors import FactIssue, InvalidRequest
-from loyalty_maximizer.facts.loader import SourcedFact, parse_line, validate_records
+from loyalty_maximizer.facts.loader import LoadResult, SourcedFact, parse_line, validate_records
 from loyalty_maximizer.facts.models import entity_key, fact_type
 from loyalty_maximizer.graph.build import graph_rows
 from loyalty_maximizer.graph.neptune_csv import write_neptune_csv
-from loyalty_maximizer.spark.extract_job import EXTRACTED_PREFIX, url_list
-from loyalty_maximizer.spark.storage import ObjectStore, jsonl_lines, jsonl_objects, store_for
+from loyalty_maximizer.spark import locations
+from loyalty_maximizer.spark.storage import (
+    EXTRACTED_PREFIX,
+    LOAD_PREFIX,
+    REPORT_PREFIX,
+    ObjectStore,
+    jsonl_lines,
+    jsonl_objects,
+    store_for,
+)
 
-LOAD_PREFIX = "neptune-load/"
-REPORT_PREFIX = "graph-reports/"
 MAX_RATIO = 10
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -65,15 +71,8 @@ LINES = StructType(
         StructField("content", StringType(), True),
     ]
 )
-REJECTED = StructType(
-    [
-        StructField("file", StringType(), False),
-        StructField("line", IntegerType(), False),
-        StructField("check", StringType(), False),
-        StructField("field", StringType(), True),
-        StructField("message", StringType(), False),
-    ]
-)
+# A line set aside by a check: file, line, check, field, message.
+REJECTED_FIELDS = ("file", "line", "check", "field", "message")
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ class GraphOptions:
             )
         return cls(
             output=str(args["output"]),
-            reference_facts=url_list(args.get("reference_facts"), "reference-facts"),
+            reference_facts=locations(args.get("reference_facts"), "reference-facts"),
             source=args.get("source") or None,
             run_id=run_id,
         )
@@ -149,56 +148,60 @@ def without(facts: DataFrame, rejected: DataFrame) -> DataFrame:
 # Checks on single records.
 
 
-def date_order_violations(facts: DataFrame) -> DataFrame:
-    """(``REJECTED``) Records whose validity window or bonus ends before it starts."""
-    violations = []
-    for start, end in (("effectiveDate", "expirationDate"), ("startDate", "endDate")):
-        # ISO dates order as strings; anything else is the strict validation's to report.
-        ordered = _field(start).rlike(_ISO_DATE) & _field(end).rlike(_ISO_DATE)
-        violations.append(
-            F.when(
-                ordered & (_field(end) < _field(start)),
-                F.struct(
-                    F.lit(end).alias("field"),
-                    F.format_string(
-                        f"{end} %s is before {start} %s: the record would never be valid",
-                        _field(end),
-                        _field(start),
-                    ).alias("message"),
-                ),
-            )
-        )
-    return (
-        facts.select("file", "line", F.coalesce(*violations).alias("violation"))
-        .where(F.col("violation").isNotNull())
-        .select(
-            "file",
-            "line",
-            F.lit("dateOrder").alias("check"),
-            "violation.field",
-            "violation.message",
-        )
+def _violation(check: str, condition: Column, field: Column, message: Column) -> Column:
+    return F.when(
+        condition,
+        F.struct(F.lit(check).alias("check"), field.alias("field"), message.alias("message")),
     )
 
 
-def ratio_bound_violations(facts: DataFrame) -> DataFrame:
-    """(``REJECTED``) Transfer partnerships whose ratio is beyond ``MAX_RATIO`` either way."""
+def _date_order() -> Column:
+    """A validity window or a bonus that ends before it starts."""
+    found = []
+    for start, end in (("effectiveDate", "expirationDate"), ("startDate", "endDate")):
+        # ISO dates order as strings; anything else is the strict validation's to report.
+        dated = _field(start).rlike(_ISO_DATE) & _field(end).rlike(_ISO_DATE)
+        message = F.format_string(
+            f"{end} %s is before {start} %s: the record would never be valid",
+            _field(end),
+            _field(start),
+        )
+        found.append(
+            _violation("dateOrder", dated & (_field(end) < _field(start)), F.lit(end), message)
+        )
+    return F.coalesce(*found)
+
+
+def _ratio_bound() -> Column:
+    """A transfer ratio beyond ``MAX_RATIO`` either way."""
     ratio_from = F.expr("try_cast(get_json_object(text, '$.ratioFrom') AS BIGINT)")
     ratio_to = F.expr("try_cast(get_json_object(text, '$.ratioTo') AS BIGINT)")
     too_generous = ratio_to > ratio_from * MAX_RATIO
     too_stingy = ratio_from > ratio_to * MAX_RATIO
-    return facts.where(
-        (F.col("type") == "transferPartnership") & (too_generous | too_stingy)
-    ).select(
-        "file",
-        "line",
-        F.lit("ratioBound").alias("check"),
-        F.when(too_generous, F.lit("ratioTo")).otherwise(F.lit("ratioFrom")).alias("field"),
+    return _violation(
+        "ratioBound",
+        (F.col("type") == "transferPartnership") & (too_generous | too_stingy),
+        F.when(too_generous, F.lit("ratioTo")).otherwise(F.lit("ratioFrom")),
         F.format_string(
             f"transfer ratio %s:%s is beyond {MAX_RATIO}x either way; check the source page",
             ratio_from,
             ratio_to,
-        ).alias("message"),
+        ),
+    )
+
+
+def with_record_checks(facts: DataFrame) -> DataFrame:
+    """Adds ``violation`` (check, field, message) of the checks on single records (date
+    order, ratio bounds); null for a record that passes them."""
+    return facts.select(
+        *facts.columns, F.coalesce(_date_order(), _ratio_bound()).alias("violation")
+    )
+
+
+def record_violations(checked: DataFrame) -> DataFrame:
+    """(``REJECTED_FIELDS``) The lines that ``with_record_checks`` found wanting."""
+    return checked.where(F.col("violation").isNotNull()).select(
+        "file", "line", "violation.check", "violation.field", "violation.message"
     )
 
 
@@ -243,23 +246,21 @@ def rank_versions(facts: DataFrame) -> DataFrame:
     )
 
 
-def conflicts(ranked: DataFrame) -> DataFrame:
-    """Dropped versions that differ from the kept one."""
-    return ranked.where((F.col("rank") > 1) & (F.col("content") != F.col("keptContent"))).select(
+def versions(ranked: DataFrame) -> DataFrame:
+    """Per line: whether it is the version kept; if not, where the kept one is and whether
+    they differ (a conflict) or the line only repeats it (a duplicate)."""
+    return ranked.select(
+        "file",
+        "ordinal",
+        "line",
+        "text",
+        (F.col("rank") == 1).alias("kept"),
         F.col("key").alias("entity"),
         "keptFile",
         "keptLine",
         "keptSource",
-        F.col("file").alias("droppedFile"),
-        F.col("line").alias("droppedLine"),
-        F.col("source").alias("droppedSource"),
-    )
-
-
-def duplicates(ranked: DataFrame) -> DataFrame:
-    """Dropped versions identical to the kept one (sourceDocumentId aside)."""
-    return ranked.where((F.col("rank") > 1) & (F.col("content") == F.col("keptContent"))).select(
-        "file", "line", "key"
+        "source",
+        (F.col("content") != F.col("keptContent")).alias("conflict"),
     )
 
 
@@ -334,8 +335,8 @@ def _list_references(record: str, name: str, kind: str) -> Column:
 
 
 def references(facts: DataFrame) -> DataFrame:
-    """(file, line, field, kind, scope, value, message): one row per reference a record
-    makes (``"*"`` wildcards aside)."""
+    """(file, line, type, field, kind, scope, value, message): one row per reference a
+    record makes (``"*"`` wildcards aside)."""
     scalars = [
         F.when(
             (F.lit(True) if record is None else F.col("type") == record)
@@ -350,8 +351,8 @@ def references(facts: DataFrame) -> DataFrame:
         F.filter(F.array(*scalars), lambda ref: ref.isNotNull()),
         *(F.coalesce(items, F.array().cast(f"array<{_REFERENCE}>")) for items in lists),
     )
-    return facts.select("file", "line", F.explode(every).alias("ref")).select(
-        "file", "line", "ref.field", "ref.kind", "ref.scope", "ref.value", "ref.message"
+    return facts.select("file", "line", "type", F.explode(every).alias("ref")).select(
+        "file", "line", "type", "ref.field", "ref.kind", "ref.scope", "ref.value", "ref.message"
     )
 
 
@@ -371,19 +372,76 @@ def definitions(facts: DataFrame) -> DataFrame:
 
 
 def dangling_references(facts: DataFrame) -> DataFrame:
-    """(``REJECTED``) References to entities that no record of ``facts`` defines."""
+    """(``REJECTED_FIELDS`` and ``type``) References to entities that no record of ``facts``
+    defines."""
     return (
         references(facts)
         .join(definitions(facts), on=["kind", "scope", "value"], how="left_anti")
-        .select("file", "line", F.lit("danglingReference").alias("check"), "field", "message")
+        .select(
+            "file", "line", F.lit("danglingReference").alias("check"), "field", "message", "type"
+        )
     )
 
 
 # The job.
 
 
-def _issue_json(issue: FactIssue, check: str) -> dict[str, Any]:
-    return {**issue.to_json(), "check": check}
+@dataclass
+class CheckedFacts:
+    """What the Spark checks let through and what they set aside."""
+
+    passed: list[Row]  # ``versions`` rows kept, in load order
+    dropped: list[Row]  # ``versions`` rows not kept
+    rejected: list[dict[str, Any]]  # REJECTED_FIELDS
+
+    @property
+    def lines_read(self) -> int:
+        rejected_lines = {(r["file"], r["line"]) for r in self.rejected}
+        return len(self.passed) + len(self.dropped) + len(rejected_lines)
+
+
+_DEFINING_TYPES = frozenset(record for record, _, _ in _DEFINITIONS)
+
+
+def check_facts(spark: SparkSession, files: Sequence[tuple[ObjectStore, str]]) -> CheckedFacts:
+    """Run the checks over every line of ``files``; collect the outcome of each line.
+
+    Three small Spark jobs for a load that strands nothing: record checks, references,
+    and the versions left; one more per round of records stranded by a rejected entity."""
+    lines = with_record_checks(with_types(read_fact_lines(spark, files))).cache()
+    rejected = [r.asDict() for r in record_violations(lines).collect()]
+    ranked = rank_versions(lines.where(F.col("violation").isNull()).drop("violation")).cache()
+    current = latest_versions(ranked)
+    dangling: list[Row] = []
+    while found := dangling_references(current).collect():
+        dangling += found
+        current = without(current, _lines_df(spark, found))
+        if not any(r["type"] in _DEFINING_TYPES for r in found):
+            break  # nothing that was set aside defined anything: nothing else dangles now
+    rows = without(versions(ranked), _lines_df(spark, dangling)).collect()
+    lines.unpersist()
+    ranked.unpersist()
+    passed = sorted((r for r in rows if r["kept"]), key=lambda r: (r["ordinal"], r["line"]))
+    dropped = [r for r in rows if not r["kept"]]
+    rejected += [{k: r[k] for k in REJECTED_FIELDS} for r in dangling]
+    return CheckedFacts(passed, dropped, rejected)
+
+
+def _lines_df(spark: SparkSession, rows: Sequence[Row]) -> DataFrame:
+    return spark.createDataFrame([(r["file"], r["line"]) for r in rows], "file string, line int")
+
+
+def validated_facts(passed: Sequence[Row]) -> LoadResult:
+    """The strict validation of ``facts.loader`` over the lines that passed, quarantining
+    what fails (airports unknown to the database, overlapping transfer versions, ...)."""
+    parsed: list[SourcedFact] = []
+    issues: list[FactIssue] = []
+    for row in passed:
+        sourced, line_issues = parse_line(row["file"], row["line"], row["text"])
+        issues += line_issues
+        if sourced is not None:
+            parsed.append(sourced)
+    return validate_records(parsed, issues, quarantine=True)
 
 
 def build_graph_load(spark: SparkSession, options: GraphOptions) -> dict[str, Any]:
@@ -394,32 +452,8 @@ def build_graph_load(spark: SparkSession, options: GraphOptions) -> dict[str, An
     files = [pair for url in options.reference_facts for pair in jsonl_objects(url)]
     files += [(facts_store, k) for k in facts_store.list(EXTRACTED_PREFIX) if k.endswith(".jsonl")]
 
-    lines = with_types(read_fact_lines(spark, files)).cache()
-    rejected = [
-        *date_order_violations(lines).collect(),
-        *ratio_bound_violations(lines).collect(),
-    ]
-    checked = without(lines, spark.createDataFrame(rejected, REJECTED))
-    ranked = rank_versions(checked).cache()
-    conflict_rows = conflicts(ranked).orderBy("entity", "droppedFile", "droppedLine").collect()
-    duplicate_count = duplicates(ranked).count()
-    current = latest_versions(ranked).localCheckpoint()
-    while dangling := dangling_references(current).collect():
-        rejected += dangling
-        current = without(current, spark.createDataFrame(dangling, REJECTED)).localCheckpoint()
-    survivors = current.orderBy("ordinal", "line").select("file", "line", "text").collect()
-    lines_read = lines.count()
-    lines.unpersist()
-    ranked.unpersist()
-
-    parsed: list[SourcedFact] = []
-    issues: list[FactIssue] = []
-    for row in survivors:
-        sourced, line_issues = parse_line(row["file"], row["line"], row["text"])
-        issues += line_issues
-        if sourced is not None:
-            parsed.append(sourced)
-    result = validate_records(parsed, issues, quarantine=True)
+    checked = check_facts(spark, files)
+    result = validated_facts(checked.passed)
     rows = graph_rows(result.facts)
     with tempfile.TemporaryDirectory() as directory:
         contents = {p.name: p.read_bytes() for p in write_neptune_csv(rows, Path(directory))}
@@ -427,26 +461,42 @@ def build_graph_load(spark: SparkSession, options: GraphOptions) -> dict[str, An
     for name, data in sorted(contents.items()):
         output.put(f"{LOAD_PREFIX}{run_id}/{name}", data)
 
-    rejections = sorted(
-        [r.asDict() for r in rejected] + [_issue_json(i, "validation") for i in result.quarantined],
+    rejected = sorted(
+        checked.rejected + [{**i.to_json(), "check": "validation"} for i in result.quarantined],
         key=lambda r: (r["file"], r["line"], r["check"], r["field"] or ""),
+    )
+    conflicts = sorted(
+        (
+            {
+                "entity": d["entity"],
+                "keptFile": d["keptFile"],
+                "keptLine": d["keptLine"],
+                "keptSource": d["keptSource"],
+                "droppedFile": d["file"],
+                "droppedLine": d["line"],
+                "droppedSource": d["source"],
+            }
+            for d in checked.dropped
+            if d["conflict"]
+        ),
+        key=lambda c: (c["entity"], c["droppedFile"], c["droppedLine"]),
     )
     report: dict[str, Any] = {
         "runId": run_id,
         "loadPrefix": output.url(f"{LOAD_PREFIX}{run_id}/"),
         "files": sorted(contents),
         "factFiles": len(files),
-        "linesRead": lines_read,
+        "linesRead": checked.lines_read,
         "factsLoaded": len(result.facts),
-        "duplicatesDropped": duplicate_count,
-        "rejectedLines": len({(r["file"], r["line"]) for r in rejections}),
-        "rejectedByCheck": dict(sorted(Counter(r["check"] for r in rejections).items())),
+        "duplicatesDropped": len(checked.dropped) - len(conflicts),
+        "rejectedLines": len({(r["file"], r["line"]) for r in rejected}),
+        "rejectedByCheck": dict(sorted(Counter(r["check"] for r in rejected).items())),
         "nodes": len(rows.nodes),
         "edges": len(rows.edges),
         "nodesByLabel": dict(sorted(Counter(n.label for n in rows.nodes).items())),
         "edgesByLabel": dict(sorted(Counter(e.label for e in rows.edges).items())),
-        "rejected": rejections,
-        "conflicts": [c.asDict() for c in conflict_rows],
+        "rejected": rejected,
+        "conflicts": conflicts,
     }
     report_key = f"{REPORT_PREFIX}{run_id}.json"
     output.put(report_key, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())

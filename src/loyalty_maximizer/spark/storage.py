@@ -24,6 +24,12 @@ from loyalty_maximizer.errors import LoyaltyError
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+# Where each stage writes, below the jobs' output location (the pipeline bucket).
+EXTRACTED_PREFIX = "extracted-facts/"  # <documentId>.jsonl, one per ingested document
+QUARANTINE_PREFIX = "quarantine/"  # <documentId>.json, why a document was set aside
+LOAD_PREFIX = "neptune-load/"  # <run>/*.csv, one Neptune bulk load per run
+REPORT_PREFIX = "graph-reports/"  # <run>.json, outside the loader's source prefix
+
 
 class StorageError(LoyaltyError):
     """An object that cannot be read, or a location that names no store."""

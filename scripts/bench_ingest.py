@@ -134,16 +134,10 @@ def _spark_extract(documents: Path, work: Path) -> dict[str, float] | None:
         progress.print(f"[yellow]Spark extraction skipped: {exc}[/yellow]")
         return None
     try:
-        from pyspark.sql import SparkSession
+        from loyalty_maximizer.spark import job_session
 
-        spark = (
-            SparkSession.builder.master("local[2]")
-            .appName("bench-ingest")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "4")
-            .getOrCreate()
-        )
-    except Exception as exc:
+        spark = job_session()
+    except Exception as exc:  # no Java or no PySpark: say so and go on
         progress.print(f"[yellow]Spark extraction skipped: {exc}[/yellow]")
         return None
     try:

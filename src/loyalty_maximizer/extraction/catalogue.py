@@ -118,6 +118,12 @@ class Catalogue:
     def first(self, text: str, kind: Kind) -> str | None:
         return next((m.id for m in self.mentions(text) if m.kind == kind), None)
 
+    def receives_transfers(self, program_id: str) -> bool:
+        """Points move from bank and hotel currencies to airline and hotel programs; a bank
+        currency never receives them, so such a "fact" is a misreading."""
+        program = self.programs.get(program_id)
+        return program is None or program.kind != "bank"
+
     def program_of_airline(self, airline_id: str) -> str | None:
         """The program an airline operates, when the catalogue knows one."""
         for program in self.programs.values():

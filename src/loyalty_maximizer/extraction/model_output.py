@@ -311,6 +311,12 @@ def _checked(item: object, document_id: str, catalogue: Catalogue) -> FactModel:
     except (TypeError, ValueError) as exc:  # ValidationError is a ValueError
         raise _Rejected(_validation_reason(exc)) from exc
     problem = _unknown_reference(fact, catalogue) or _implausible(fact)
+    if (
+        problem is None
+        and isinstance(fact, TransferPartnership | TransferBonus)
+        and not catalogue.receives_transfers(fact.to_program_id)
+    ):
+        problem = f"implausible transfer into the bank currency {fact.to_program_id}"
     if problem:
         raise _Rejected(problem)
     if isinstance(fact, EarningRule):

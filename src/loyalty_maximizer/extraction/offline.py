@@ -397,6 +397,9 @@ class OfflineExtractor:
                 f"implausible transfer ratio {ratio_from}:{ratio_to} for {source} -> {target}"
             )
             return
+        if not self.catalogue.receives_transfers(target):
+            out.warnings.append(f"implausible transfer into the bank currency {target}")
+            return
         data: dict[str, object] = {
             "from_program_id": source,
             "to_program_id": target,

@@ -4,26 +4,20 @@ the source passages that best match it (BM25), with citations."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import bm25s
 import Stemmer
 
-from loyalty_maximizer.aliases import PROGRAM_ALIASES
 from loyalty_maximizer.errors import InvalidRequest
+from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.facts.models import FactModel, Passage
 from loyalty_maximizer.graph.repository import KnowledgeRepository
 from loyalty_maximizer.tools.requests import KnowledgeRequest
 
 MAX_FACTS = 60
-_WORD = re.compile(r"[A-Za-z0-9&']+")
 _STEMMER = Stemmer.Stemmer("english")
-
-
-def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
 
 
 class PassageIndex:
@@ -51,13 +45,6 @@ class PassageIndex:
         ]
 
 
-@dataclass
-class _Vocabulary:
-    """Names and codes of the graph's entities, longest phrases first."""
-
-    phrases: list[tuple[tuple[str, ...], str, str]]  # (words, kind, id)
-
-
 class KnowledgeSearch:
     def __init__(self, repo: KnowledgeRepository) -> None:
         self.repo = repo
@@ -67,32 +54,22 @@ class KnowledgeSearch:
         return PassageIndex(self.repo.passages)
 
     @cached_property
-    def vocabulary(self) -> _Vocabulary:
-        phrases: list[tuple[tuple[str, ...], str, str]] = []
-        for p in self.repo.programs.values():
-            names = {p.name, p.program_id.replace("_", " "), *PROGRAM_ALIASES.get(p.program_id, ())}
-            for name in names:
-                phrases.append((tuple(_words(name)), "program", p.program_id))
-        for airline in self.repo.airlines.values():
-            phrases.append((tuple(_words(airline.name)), "airline", airline.airline_id))
-        for alliance in self.repo.alliances.values():
-            phrases.append((tuple(_words(alliance.name)), "alliance", alliance.alliance_id))
-        phrases = [p for p in phrases if p[0]]
-        phrases.sort(key=lambda p: -len(p[0]))
-        return _Vocabulary(phrases)
+    def catalogue(self) -> Catalogue:
+        """The names the graph and the curated aliases give programs, airlines and
+        alliances: the same catalogue the extractors resolve names with."""
+        return Catalogue.build(
+            self.repo.programs.values(), self.repo.airlines.values(), self.repo.alliances.values()
+        )
 
     def entities(self, question: str) -> dict[str, set[str]]:
-        words = _words(question)
         found: dict[str, set[str]] = {
             "program": set(),
             "airline": set(),
             "alliance": set(),
             "airport": set(),
         }
-        for phrase, kind, entity in self.vocabulary.phrases:
-            n = len(phrase)
-            if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
-                found[kind].add(entity)
+        for mention in self.catalogue.mentions(question):
+            found[mention.kind].add(mention.id)
         for token in re.findall(r"\b[A-Z0-9]{2,3}\b", question):
             if len(token) == 2 and token in self.repo.airlines:
                 found["airline"].add(token)

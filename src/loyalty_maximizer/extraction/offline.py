@@ -518,6 +518,10 @@ class OfflineExtractor:
             marketing_airline_ids=[operator] if operator else None,
             basis="revenue",
             redeemable_rate=base_rate,
+            elite_metrics=context.elite_metrics or None,
+            # Flights marketed by the program's airline earn on the fare whoever operates
+            # them: this rule must win over partner (fare-class) rules for the same flight.
+            priority=10 if operator else 0,
             source_document_id=context.document.document_id,
         )
 
@@ -970,7 +974,7 @@ def _stated_elite_metrics(sentence: str) -> list[EliteMetric]:
     award miles" (the same as redeemable), "1 PQF for each flight" (fixed)."""
     found: list[EliteMetric] = []
     same = re.search(
-        rf"({_METRIC_NAMES})\s+(?:1:1 with|equal to|the same as|matching)\s+(?:the\s+)?"
+        rf"({_METRIC_NAMES})\s+(?:1:1 with|equal(?: to)?|the same as|matching)\s+(?:the\s+)?"
         r"(?:award |redeemable )?miles",
         sentence,
         re.I,

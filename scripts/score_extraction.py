@@ -3,7 +3,8 @@
 Each document under samples/documents/ has the facts a careful reader extracts from it in
 samples/documents/gold/<documentId>.jsonl. A fact counts as found when the extractor
 produced one equal to it in every field that states knowledge (the document record,
-passages, rule ids and sourceDocumentId aside; ratios compared as fractions).
+passages, rule ids and sourceDocumentId aside; ratios compared as fractions; the two
+regions of a symmetric price in either order).
 
     .venv/bin/python scripts/score_extraction.py [--verbose]
 """
@@ -45,6 +46,10 @@ def canonical(fact: dict[str, Any]) -> str:
     if data.get("type") == "transferPartnership":
         ratio = Fraction(data.pop("ratioFrom"), data.pop("ratioTo"))
         data["ratio"] = f"{ratio.numerator}:{ratio.denominator}"
+    if data.get("type") == "awardPrice" and data.get("symmetric", True):
+        # A symmetric row prices both directions: which region is named first means nothing.
+        pair = sorted([data.pop("originRegionId"), data.pop("destinationRegionId")])
+        data["regions"] = pair
     for key in ("fareClasses", "countries", "airports", "operatingAirlineIds"):
         if isinstance(data.get(key), list):
             data[key] = sorted(data[key])

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from loyalty_maximizer.documents.model import Block, PreparedDocument
 from loyalty_maximizer.extraction import values
-from loyalty_maximizer.extraction.catalogue import Catalogue
+from loyalty_maximizer.extraction.catalogue import Catalogue, words
 from loyalty_maximizer.extraction.result import Extraction, source_document_record
 from loyalty_maximizer.facts.models import (
     AwardPrice,
@@ -553,9 +553,11 @@ class OfflineExtractor:
             else []
         )
         if fee_col is not None:
-            # The fees column names its cabins ("Economy / Business / First"): it is not
-            # a price column of its own.
+            # The fees column names its cabins ("Economy / Business / First") or lists
+            # them in the price columns' order: it is not a price column of its own.
             cabin_columns = {i: c for i, c in cabin_columns.items() if i != fee_col}
+            if not any(fee_cabins):
+                fee_cabins = [cabin_columns[i] for i in sorted(cabin_columns)]
         context.last_chart = {}
         for row in body:
             # Footnote marks stuck to a label ("Europe1", "Asia*") are not part of it.
@@ -648,6 +650,17 @@ class OfflineExtractor:
             airline = self.catalogue.first(match.group(1) if match else "", "airline")
             if airline:
                 return [airline], None
+        if context.headings:
+            # A section of a partner-awards page headed only by airline names ("Delta Air
+            # Lines", "Air France and KLM") prices flights those airlines operate.
+            heading = context.headings[-1][1]
+            named = [m for m in self.catalogue.mentions(heading) if m.kind == "airline"]
+            covered = sum(m.length for m in named)
+            filler = [w for w in words(heading) if w in {"and", "&"}]
+            if named and covered + len(filler) == len(words(heading)):
+                airlines = list(dict.fromkeys(m.id for m in named))
+                if airlines != [operator]:
+                    return airlines, None
         return None, None
 
     def _region(self, program: str, name: str) -> str:
@@ -699,6 +712,10 @@ class OfflineExtractor:
         pair = self._split_regions(program, label, context)
         if pair:
             return pair
+        within = re.match(r"\s*(?:within|inside)\s+(?:the\s+)?(.+)$", label, re.I)
+        if within:
+            region = self._region(program, within.group(1))
+            return region, region
         destination = self._region(program, label)
         between = re.match(
             r"\s*(?:between|from)\s+(.+?)\s+(?:and|to)\s*$", context.row_label_header, re.I
@@ -808,7 +825,14 @@ class OfflineExtractor:
         heading = context.headings[-1][1].lower() if context.headings else ""
         match = re.match(r"\s*([^:]{2,60}):\s*(.+)$", text)
         if not match or not re.search(r"region|zone", heading):
-            return None
+            # "For partner rewards, Europe means the United Kingdom, Ireland, France, ..."
+            match = re.search(
+                r"(?:^|,\s*)([A-Z][\w ]{1,40}?)\s+(?:means|covers|includes|is made up of)\s+"
+                r"(?:the\s+)?(.+?)\.?$",
+                text,
+            )
+            if not match:
+                return None
         program = self._subject_program(context)
         names = [n for n in re.split(r",|;|\band\b", match.group(2)) if n.strip()]
         countries = [c for c in (_country(n) for n in names) if c]
@@ -1003,6 +1027,14 @@ def _stated_surcharges(texts: Iterable[str]) -> dict[str, float]:
             text,
             re.I,
         )
+        pairs += [
+            (word, amount)
+            for amount, word in re.findall(
+                r"(?:usd|us\$|\$)\s*(\d[\d,.]*)\s*\((premium economy|economy|business|first)\)",
+                text,
+                re.I,
+            )
+        ]
         for word, amount in pairs:
             cabin = values.cabin(word)
             if cabin is not None and cabin not in found:

@@ -64,6 +64,7 @@ class _Context:
     partner_elite_bonus: bool = True  # "the status bonus does not apply to partner flights"
     preamble: list[str] = field(default_factory=list)  # text before the first table
     row_label_header: str = ""  # the chart's first header cell ("Between Japan and")
+    last_route: Route | None = None  # a route card that later lines complete
     last_chart: dict[tuple[str, str], list[AwardPrice]] = field(default_factory=dict)
 
     def text(self) -> str:
@@ -348,6 +349,9 @@ class OfflineExtractor:
                 row[ratio_col] if ratio_col is not None and ratio_col < len(row) else " ".join(row)
             )
             parsed = values.ratio(cell)
+            if parsed is None and ratio_col is not None and ratio_col + 1 < len(row):
+                # The ratio split over two columns ("ThankYou Points | Partner miles").
+                parsed = values.ratio(f"{row[ratio_col]}:{row[ratio_col + 1]}")
             if parsed is None:
                 out.warnings.append(f"transfer row for {partner} without a ratio: {cell!r}")
                 continue
@@ -853,8 +857,54 @@ class OfflineExtractor:
         if region is not None:
             yield region
             return
+        if self._route_card(text, context, out):
+            return
         for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n", text):
             yield from self._one_sentence(sentence, context, out)
+
+    def _route_card(self, text: str, context: _Context, out: Extraction) -> bool:
+        """Route pages that list one destination per line under a page about one airport
+        ("Direct flights from Toronto Pearson (YYZ)"): "LHR London Heathrow British Airways",
+        then "Cabins: Economy, Business" and "Seasonal: operates May 1 - October 24, 2026"
+        completing the route above them."""
+        origin_match = re.search(
+            r"\(([A-Z]{3})\)", " ".join([context.document.title or "", *context.preamble[:1]])
+        )
+        last = context.last_route
+        if last is not None and re.match(r"\s*cabins?\s*:", text, re.I):
+            context.last_route = self._replace(
+                out, last, {"cabins": values.cabins_in(text) or None}
+            )
+            return True
+        if last is not None and re.match(r"\s*seasonal", text, re.I):
+            found = values.dates(text)
+            if len(found) == 2:
+                self._replace(out, last, {"effective_date": found[0], "expiration_date": found[1]})
+            return True
+        card = re.match(r"\s*([A-Z]{3})\b(.+)$", text)
+        if origin_match is None or card is None or _AIRPORT_PAIR.search(text):
+            return False
+        airline = self.catalogue.first(card.group(2), "airline")
+        origin, destination = origin_match.group(1), card.group(1)
+        if airline is None or origin == destination:
+            return False
+        route = Route(
+            airline_id=airline,
+            origin=origin,
+            destination=destination,
+            source_document_id=context.document.document_id,
+        )
+        out.facts.append(route)
+        context.last_route = route
+        return True
+
+    def _replace(self, out: Extraction, fact: Route, update: dict[str, object]) -> Route:
+        """Complete a route already recorded with what a later line says about it."""
+        completed = fact.model_copy(update=update)
+        for i, existing in enumerate(out.facts):
+            if existing is fact:
+                out.facts[i] = completed
+        return completed
 
     def _one_sentence(
         self, sentence: str, context: _Context, out: Extraction

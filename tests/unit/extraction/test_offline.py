@@ -1119,3 +1119,50 @@ def test_confidence__falls_by_a_tenth_per_warning_down_to_three_tenths(
 
     # WHEN its confidence is read / THEN it is 1 - 0.1 per warning, at least 0.3
     assert extraction.confidence == expected
+
+
+def test_extract__route_cards_under_an_airport_page_are_completed_by_later_lines(
+    extractor: OfflineExtractor,
+) -> None:
+    # GIVEN a page about one airport listing a destination per line, each followed by
+    # its cabins, one of them seasonal
+    document = page(
+        heading("Nonstop flights from Gotham Central (GTM)"),
+        item("LHR London Heathrow Xanadu Air"),
+        item("Cabins: Economy, Business"),
+        item("FRA Frankfurt Coral Wings"),
+        item("Cabins: Economy, Premium Economy"),
+        item("Seasonal: operates May 1, 2026 - October 24, 2026"),
+        title="Nonstop flights from Gotham Central (GTM)",
+    )
+    # WHEN extracted
+    routes = facts_of(extractor.extract(document), Route)
+    # THEN one route per card, from the page's airport, with the cabins and season given
+    assert sorted(
+        (r.airline_id, r.origin, r.destination, tuple(r.cabins or ()), r.effective_date)
+        for r in routes
+    ) == [
+        ("XA", "GTM", "LHR", ("economy", "business"), None),
+        ("XC", "GTM", "FRA", ("economy", "premium_economy"), dt.date(2026, 5, 1)),
+    ]
+    assert [r.expiration_date for r in routes if r.destination == "FRA"] == [dt.date(2026, 10, 24)]
+
+
+def test_extract__ratio_split_over_two_columns_is_read_as_one(
+    extractor: OfflineExtractor,
+) -> None:
+    # GIVEN a partner table whose "Transfer ratio" header spans two amount columns
+    document = page(
+        heading("Nova Points transfer partners"),
+        table(
+            ["Airline partner", "Transfer ratio", "Transfer ratio", "Processing time"],
+            ["Airline partner", "Nova Points", "Partner miles", "Processing time"],
+            ["Blue Club", "1,000", "800", "Instant"],
+        ),
+    )
+    # WHEN extracted
+    transfers = facts_of(extractor.extract(document), TransferPartnership)
+    # THEN the two amounts make the ratio (1,000:800 = 5:4)
+    assert [(t.to_program_id, t.ratio_from, t.ratio_to, t.transfer_time) for t in transfers] == [
+        ("BLUE_CLUB", 5, 4, "instant")
+    ]

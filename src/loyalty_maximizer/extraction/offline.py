@@ -556,16 +556,33 @@ class OfflineExtractor:
             if fee_col is not None
             else []
         )
+        # One fee column per cabin ("Taxes from (USD) Economy", "... Premium"): each
+        # gives that cabin's surcharge.
+        fee_by_cabin = {
+            cabin: i
+            for i, cabin in cabin_columns.items()
+            if re.search(r"fee|tax|surcharge|charges", header[i], re.I)
+        }
+        if len(fee_by_cabin) > 1:
+            cabin_columns = {
+                i: c for i, c in cabin_columns.items() if i not in fee_by_cabin.values()
+            }
+            fee_col = None
         if fee_col is not None:
             # The fees column names its cabins ("Economy / Business / First") or lists
             # them in the price columns' order: it is not a price column of its own.
             cabin_columns = {i: c for i, c in cabin_columns.items() if i != fee_col}
             if not any(fee_cabins):
                 fee_cabins = [cabin_columns[i] for i in sorted(cabin_columns)]
+        labels = [_chart_label(row[0]) for row in body]
+        # A chart that prices "A to B" and "B to A" apart is directional for those rows.
+        directed = {
+            tuple(parts)
+            for label in labels
+            if len(parts := re.split(r"\s+to\s+", label, maxsplit=1)) == 2
+        }
         context.last_chart = {}
-        for row in body:
-            # Footnote marks stuck to a label ("Europe1", "Asia*") are not part of it.
-            label = re.sub(r"(?<=[a-z])\d+$|\s*\*+$", "", row[0].strip())
+        for row, label in zip(body, labels, strict=True):
             band = values.distance_band(label)
             minimum: int | None = None
             maximum: int | None = None
@@ -581,9 +598,16 @@ class OfflineExtractor:
                 amount = values.points(cell)
                 if amount is None or amount == 0:
                     continue
-                dynamic = any(w in cell.lower() for w in _DYNAMIC_WORDS) or dynamic_table
+                # "from 47,500" in the cell, or a column headed "Saver rewards from (points)".
+                dynamic = (
+                    any(w in cell.lower() for w in _DYNAMIC_WORDS)
+                    or dynamic_table
+                    or bool(re.search(r"\bfrom\b", header[i], re.I))
+                )
                 surcharge = None
-                if fee_col is not None and fee_col < len(row) and cabin in fee_cabins:
+                if cabin in fee_by_cabin and len(fee_by_cabin) > 1:
+                    surcharge = values.number(row[fee_by_cabin[cabin]])
+                elif fee_col is not None and fee_col < len(row) and cabin in fee_cabins:
                     fees = [values.number(f) for f in row[fee_col].split("/")]
                     position = fee_cabins.index(cabin)
                     surcharge = fees[position] if position < len(fees) else None
@@ -598,6 +622,7 @@ class OfflineExtractor:
                     "min_distance": minimum,
                     "max_distance": maximum,
                     "per_segment": per_segment,
+                    "symmetric": not _reversed_in(label, directed),
                     "surcharge_usd": surcharge,
                     "operating_airline_ids": operating,
                     "excluded_operating_airline_ids": excluded,
@@ -654,6 +679,12 @@ class OfflineExtractor:
             airline = self.catalogue.first(match.group(1) if match else "", "airline")
             if airline:
                 return [airline], None
+        for text in [context.document.title or "", *(h for _, h in context.headings)]:
+            # "Reward flights on Virgin Atlantic": a chart of the airline's own flights.
+            own = re.search(r"(?:flights|seats|rewards) on ([^:.;,|]+)", text, re.I)
+            airline = self.catalogue.first(own.group(1), "airline") if own else None
+            if airline is not None:
+                return [airline], None
         if context.headings:
             # A section of a partner-awards page headed only by airline names ("Delta Air
             # Lines", "Air France and KLM") prices flights those airlines operate.
@@ -670,7 +701,12 @@ class OfflineExtractor:
     def _region(self, program: str, name: str) -> str:
         """A region's id: the one the knowledge already uses for this name, else one made
         from the name."""
-        return self.catalogue.region_id(program, name) or _region_slug(name)
+        known = self.catalogue.region_id(program, name)
+        inner = re.search(r"\(([^)]+)\)", name)
+        if known is None and inner:
+            # "London (UK)": the explanation may be the region the knowledge knows.
+            known = self.catalogue.region_id(program, inner.group(1))
+        return known or _region_slug(name)
 
     def _is_region(self, program: str, name: str, context: _Context) -> bool:
         return self.catalogue.region_id(program, name) is not None or _region_slug(
@@ -1095,6 +1131,18 @@ def _stated_surcharges(texts: Iterable[str]) -> dict[str, float]:
             if len(cabins) == 1 and amount_match and cabins[0] not in found:
                 found[cabins[0]] = float(amount_match.group(1).replace(",", "").rstrip("."))
     return found
+
+
+def _chart_label(cell: str) -> str:
+    """A chart row's label without footnote marks ("Europe1", "Asia*") or a note that the
+    price holds "either direction"."""
+    label = re.sub(r"(?<=[a-z])\d+$|\s*\*+$", "", cell.strip())
+    return re.sub(r",?\s*(?:either|both) direction(?:s)?$", "", label, flags=re.I).strip()
+
+
+def _reversed_in(label: str, directed: set[tuple[str, ...]]) -> bool:
+    parts = re.split(r"\s+to\s+", label, maxsplit=1)
+    return len(parts) == 2 and (parts[1], parts[0]) in directed
 
 
 def _region_slug(name: str) -> str:

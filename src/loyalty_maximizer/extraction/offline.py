@@ -13,6 +13,7 @@ shapes below, and nothing in it can change what the extractor does.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ _AMOUNT = r"(\d[\d,]*(?:\.\d+)?k?)"  # an amount as pages write it: 1,000 / 1.5 
 _REGION_SEPARATOR = re.compile(r"\s+(?:-|–|—|to|↔|<->|and)\s+")
 _AIRPORT_PAIR = re.compile(r"\b([A-Z]{3})\s*(?:-|–|—|to|/|→|->)\s*([A-Z]{3})\b")
 _AIRLINE_CODE = re.compile(r"^\s*([A-Z0-9]{2})\b")
-_BONUS_WORDS = ("bonus", "promotion", "promo", "extra")
+_BONUS_WORDS = ("bonus", "promotion", "promo", "extra", "% more")
 _DYNAMIC_WORDS = ("from", "starting at", "dynamic", "as low as")
 _MONTHS = "|".join(values.MONTHS)
 
@@ -895,8 +896,56 @@ class OfflineExtractor:
             return
         if self._route_card(text, context, out):
             return
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n", text) if s.strip()]
+        offers = [s for s in sentences if _states_bonus(s)]
+        paragraph_dates = sorted(set(values.dates(text)))
+        if len(offers) == 1 and len(sentences) > 1 and len(paragraph_dates) > 1:
+            # One offer told over several sentences ("30% bonus ... through Nov. 30, 2026.
+            # The offer started on Nov. 1, 2026."): its window is the paragraph's dates.
+            yield from self._bonus(offers[0], context, out, paragraph_dates)
+            for sentence in sentences:
+                if sentence is not offers[0]:
+                    yield from self._one_sentence(sentence, context, out)
+            return
         for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n", text):
             yield from self._one_sentence(sentence, context, out)
+
+    def _bonus(
+        self, sentence: str, context: _Context, out: Extraction, dates: list[dt.date]
+    ) -> Iterator[FactModel]:
+        """A time-limited transfer bonus: a percentage, two programs, and its dates."""
+        programs = self._programs_in(sentence, context)
+        bonus = values.percent(sentence)
+        if bonus is None or len(programs) < 2:
+            return
+        source, target = self._direction(programs)
+        if not values.plausible_bonus(bonus):
+            out.warnings.append(f"implausible transfer bonus {bonus:g}% for {source} -> {target}")
+            return
+        # "On Rent Day, ..." or "on December 1", not "a bonus on transfers until ...".
+        one_day = len(dates) == 1 and re.search(
+            r"one day|single day|only on|^\s*on\b"
+            rf"|\bon\s+(?:\w+day,?\s+)?(?:\d|(?:{_MONTHS})\b)",
+            sentence.lower(),
+        )
+        yield TransferBonus(
+            from_program_id=source,
+            to_program_id=target,
+            bonus_percent=bonus,
+            end_date=dates[-1],
+            start_date=dates[0] if len(dates) > 1 or one_day else None,
+            source_document_id=context.document.document_id,
+        )
+
+    def _programs_in(self, sentence: str, context: _Context) -> list[str]:
+        """Programs a sentence names, with the section's program first when it names only
+        the other side."""
+        mentions = [m for m in self.catalogue.mentions(sentence) if m.kind == "program"]
+        programs = list(dict.fromkeys(m.id for m in mentions))
+        subject = self._subject_program(context)
+        if subject and subject not in programs and len(programs) == 1:
+            programs = [subject, *programs]
+        return programs
 
     def _route_card(self, text: str, context: _Context, out: Extraction) -> bool:
         """Route pages that list one destination per line under a page about one airport
@@ -947,39 +996,10 @@ class OfflineExtractor:
     ) -> Iterator[FactModel]:
         document_id = context.document.document_id
         lowered = sentence.lower()
-        mentions = [m for m in self.catalogue.mentions(sentence) if m.kind == "program"]
-        programs = list(dict.fromkeys(m.id for m in mentions))
+        programs = self._programs_in(sentence, context)
         subject = self._subject_program(context)
-        if subject and subject not in programs and len(programs) == 1:
-            programs = [subject, *programs]
-        bonus = values.percent(sentence)
-        found_dates = values.dates(sentence)
-        if (
-            bonus is not None
-            and any(w in lowered for w in _BONUS_WORDS)
-            and found_dates
-            and len(programs) >= 2
-        ):
-            source, target = self._direction(programs)
-            if not values.plausible_bonus(bonus):
-                out.warnings.append(
-                    f"implausible transfer bonus {bonus:g}% for {source} -> {target}"
-                )
-                return
-            # "On Rent Day, ..." or "on December 1", not "a bonus on transfers until ...".
-            one_day = len(found_dates) == 1 and re.search(
-                r"one day|single day|only on|^\s*on\b"
-                rf"|\bon\s+(?:\w+day,?\s+)?(?:\d|(?:{_MONTHS})\b)",
-                lowered,
-            )
-            yield TransferBonus(
-                from_program_id=source,
-                to_program_id=target,
-                bonus_percent=bonus,
-                end_date=found_dates[-1],
-                start_date=found_dates[0] if len(found_dates) > 1 or one_day else None,
-                source_document_id=document_id,
-            )
+        if _states_bonus(sentence) and values.dates(sentence):
+            yield from self._bonus(sentence, context, out, values.dates(sentence))
             return
         targets = [p for p in programs if p != subject and not self._is_bank(p)]
         if (
@@ -1131,6 +1151,11 @@ def _stated_surcharges(texts: Iterable[str]) -> dict[str, float]:
             if len(cabins) == 1 and amount_match and cabins[0] not in found:
                 found[cabins[0]] = float(amount_match.group(1).replace(",", "").rstrip("."))
     return found
+
+
+def _states_bonus(sentence: str) -> bool:
+    lowered = sentence.lower()
+    return values.percent(sentence) is not None and any(w in lowered for w in _BONUS_WORDS)
 
 
 def _chart_label(cell: str) -> str:

@@ -26,6 +26,7 @@ from loyalty_maximizer.extraction import values
 from loyalty_maximizer.extraction.catalogue import Catalogue, words
 from loyalty_maximizer.extraction.result import Extraction, source_document_record
 from loyalty_maximizer.facts.models import (
+    AllOf,
     AwardPrice,
     AwardRegion,
     Cabin,
@@ -253,11 +254,15 @@ class OfflineExtractor:
         return None
 
     def _subject_airline(self, context: _Context, exclude: str | None = None) -> str | None:
-        for text in [*(h for _, h in reversed(context.headings)), context.document.title or ""]:
-            for mention in self.catalogue.mentions(text):
-                if mention.kind == "airline" and mention.id != exclude:
-                    return mention.id
-        return None
+        """The airline a section is about, preferring one other than ``exclude`` (the
+        program's own airline, named on every page of its site) when both are named."""
+        named = [
+            mention.id
+            for text in [*(h for _, h in reversed(context.headings)), context.document.title or ""]
+            for mention in self.catalogue.mentions(text)
+            if mention.kind == "airline"
+        ]
+        return next((a for a in named if a != exclude), named[0] if named else None)
 
     def _is_bank(self, program_id: str) -> bool:
         program = self.catalogue.programs.get(program_id)
@@ -458,6 +463,18 @@ class OfflineExtractor:
             metrics = []
             for i, name in metric_cols.items():
                 if i >= len(row):
+                    continue
+                per_flight = re.search(r"per (?:flight|segment)", name, re.I)
+                amount = values.number(row[i])
+                if per_flight:
+                    # "Points and Qualifying Points per flight": a fixed amount each.
+                    names = re.split(r"\s+and\s+|,\s*", re.sub(r"per .*$", "", name).strip())
+                    if amount is not None:
+                        metrics += [
+                            EliteMetric(metric_name=n.strip(), basis="fixed", rate=amount)
+                            for n in names
+                            if n.strip()
+                        ]
                     continue
                 metric_rate = values.percent(row[i])
                 per_hundred = re.search(r"per 100 miles", name, re.I)
@@ -787,9 +804,24 @@ class OfflineExtractor:
             name = row[0].strip()
             if not name or name.lower() in {"member", "basic", "blue", "general member"}:
                 continue
-            thresholds = []
+            thresholds: list[MetricThreshold | AllOf] = []
             for i, metric in metric_cols.items():
-                if i < len(row):
+                if i >= len(row):
+                    continue
+                # "2,000 Points, including 1,000 Qualifying Points": every amount named.
+                named = [
+                    MetricThreshold(metric_name=m.strip(), threshold=float(n.replace(",", "")))
+                    for n, m in re.findall(
+                        rf"(\d[\d,]*)\s+((?:{_METRIC_NAMES}|HON Circle Points|Points|Miles)\b)",
+                        row[i],
+                        re.I,
+                    )
+                ]
+                if len(named) > 1:
+                    thresholds.append(AllOf(all_of=named))
+                elif named:
+                    thresholds.append(named[0])
+                else:
                     amount = values.points(row[i])
                     if amount:
                         thresholds.append(MetricThreshold(metric_name=metric, threshold=amount))

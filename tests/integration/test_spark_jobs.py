@@ -608,3 +608,30 @@ def test_glue_scripts__end_to_end_on_s3(
     }
     assert in_bucket == _files(graph_load[0])
     assert f"graph-reports/{run}.json" in keys
+
+
+def test_ingest_on_spark__documents_reach_the_knowledge_base_through_the_glue_jobs(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # GIVEN a knowledge base with the reference data, two good pages and an empty one
+    from loyalty_maximizer.facts.loader import load_facts as load
+    from loyalty_maximizer.graph.build import graph_rows as rows_of
+    from loyalty_maximizer.graph.embedded import write_knowledge_base as write
+    from loyalty_maximizer.spark.local_ingest import ingest_on_spark
+
+    kb = tmp_path / "kb"
+    write(kb, rows_of(load([ROOT / "samples" / "knowledge" / "reference.jsonl"]).facts))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("amex-transfer-partners.html", "routes-jfk.txt"):
+        (docs / name).write_bytes((ROOT / "samples" / "documents" / name).read_bytes())
+    (docs / "empty.html").write_bytes(b"")
+    # WHEN ingested on Spark (extract job, graph job, CSV load)
+    report = ingest_on_spark([docs], kb, facts_out=tmp_path / "facts.jsonl")
+    # THEN the good pages land in the graph, the empty one is quarantined with its reason
+    assert report["engine"] == "spark"
+    assert report["documentsIngested"] == 2
+    assert report["quarantined"] == [{"documentId": "empty", "reason": "empty file"}]
+    assert report["edgesByType"]["FLIES"] >= 34
+    assert report["edgesByType"]["TRANSFERS_TO"] >= 12
+    assert (tmp_path / "facts.jsonl").read_text(encoding="utf-8").count('"type": "route"') >= 34

@@ -2,7 +2,8 @@
 <--output>/extracted-facts/, and the reason for each one set aside under <--output>/quarantine/.
 
     extract_facts.py --source s3://bucket/raw/ --output s3://bucket/ \\
-        --reference-facts s3://bucket/reference/reference.jsonl [--max-bytes 5000000]
+        --reference-facts s3://bucket/reference/reference.jsonl [--max-bytes 5000000] \\
+        [--catalog-database loyalty --catalog-table extracted_facts]
 
 Runs unchanged on AWS Glue 5 and on a local PySpark (local paths work as well as s3://).
 """

@@ -34,6 +34,7 @@ from loyalty_maximizer.ingestion.pipeline import (
     process_document,
 )
 from loyalty_maximizer.spark import locations
+from loyalty_maximizer.spark.catalog import register_extracted_facts
 from loyalty_maximizer.spark.storage import (
     EXTRACTED_PREFIX,
     QUARANTINE_PREFIX,
@@ -61,9 +62,12 @@ class ExtractOptions:
     output: str  # s3://bucket/ or a directory; extracted-facts/ and quarantine/ go below
     reference_facts: tuple[str, ...]  # JSONL files or prefixes naming programs and airlines
     max_bytes: int = DEFAULT_MAX_BYTES
+    # Register extracted-facts/ in the Glue Data Catalog (S3 outputs only) for Athena.
+    catalog_database: str | None = None
+    catalog_table: str = "extracted_facts"
 
     REQUIRED = ("source", "output", "reference-facts")
-    OPTIONAL = ("max-bytes",)
+    OPTIONAL = ("max-bytes", "catalog-database", "catalog-table")
 
     @classmethod
     def from_arguments(cls, args: Mapping[str, str | None]) -> ExtractOptions:
@@ -77,6 +81,8 @@ class ExtractOptions:
             output=str(args["output"]),
             reference_facts=locations(args.get("reference_facts"), "reference-facts"),
             max_bytes=int(max_bytes),
+            catalog_database=args.get("catalog_database") or None,
+            catalog_table=args.get("catalog_table") or "extracted_facts",
         )
 
 
@@ -199,7 +205,7 @@ def run_extract(spark: SparkSession, options: ExtractOptions) -> dict[str, Any]:
         key=lambda r: str(r["documentId"]),
     )
     statuses = Counter(r["status"] for r in rows)
-    return {
+    summary: dict[str, Any] = {
         "source": options.source,
         "output": options.output,
         "documents": len(rows),
@@ -208,3 +214,15 @@ def run_extract(spark: SparkSession, options: ExtractOptions) -> dict[str, Any]:
         "facts": sum(r["facts"] for r in rows),
         "outcomes": [{k: v for k, v in r.asDict().items() if v is not None} for r in rows],
     }
+    if options.catalog_database:
+        if not options.output.startswith("s3://"):
+            raise InvalidRequest("--catalog-database needs an s3:// --output", "catalog-database")
+        import boto3
+
+        summary["catalog"] = register_extracted_facts(
+            database=options.catalog_database,
+            table=options.catalog_table,
+            location=f"{options.output.rstrip('/')}/{EXTRACTED_PREFIX}",
+            boto3_session=boto3.Session(),
+        )
+    return summary

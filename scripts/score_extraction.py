@@ -28,12 +28,7 @@ from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
 from loyalty_maximizer.facts.loader import load_facts
 from loyalty_maximizer.facts.models import (
-    Airline,
-    Alliance,
-    AwardRegion,
-    EliteTier,
     FactModel,
-    LoyaltyProgram,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,13 +67,7 @@ def main() -> int:
     # The catalogue is what the knowledge graph knows before these documents are read:
     # the sample knowledge's names and ids (programs, airlines, award regions).
     knowledge = load_facts(sorted(args.knowledge.glob("*.jsonl"))).facts
-    catalogue = Catalogue.build(
-        [f for f in knowledge if isinstance(f, LoyaltyProgram)],
-        [f for f in knowledge if isinstance(f, Airline)],
-        [f for f in knowledge if isinstance(f, Alliance)],
-        [f for f in knowledge if isinstance(f, AwardRegion)],
-        [f for f in knowledge if isinstance(f, EliteTier)],
-    )
+    catalogue = Catalogue.from_facts(knowledge)
     extractor = OfflineExtractor(catalogue)
     gold_dir = args.corpus / "gold"
     totals = Counter[str]()

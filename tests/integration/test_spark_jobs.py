@@ -26,6 +26,7 @@ from moto.server import ThreadedMotoServer
 from pyspark.sql import SparkSession
 
 from loyalty_maximizer.errors import InvalidRequest
+from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
 from loyalty_maximizer.facts.loader import parse_line
 from loyalty_maximizer.graph.embedded import graph_stats, open_knowledge_base
@@ -34,7 +35,6 @@ from loyalty_maximizer.ingestion.pipeline import DEFAULT_MAX_BYTES, SourceFile, 
 from loyalty_maximizer.spark import job_arguments
 from loyalty_maximizer.spark.extract_job import (
     ExtractOptions,
-    catalogue_of,
     document_keys,
     read_facts,
     run_extract,
@@ -246,7 +246,7 @@ def test_extract__every_document__same_outcome_and_facts_as_the_library(
 ) -> None:
     # GIVEN the library's per-document step run here, on the driver, with the same catalogue
     output, summary = extracted
-    extractor = OfflineExtractor(catalogue_of(read_facts([str(REFERENCE)])))
+    extractor = OfflineExtractor(Catalogue.from_facts(read_facts([str(REFERENCE)])))
     assert summary["documents"] == len(outcomes) == 30
     for document_id, outcome in outcomes.items():
         path = raw_dir / outcome["key"]

@@ -14,6 +14,7 @@ from loyalty_maximizer.facts.models import (
     Alliance,
     AwardRegion,
     EliteTier,
+    FactModel,
     LoyaltyProgram,
 )
 
@@ -84,6 +85,18 @@ class Catalogue:
             for alias in PROGRAM_ALIASES.get(program.program_id, ()):
                 catalogue._add(alias, "program", program.program_id)
         return catalogue
+
+    @classmethod
+    def from_facts(cls, facts: Iterable[FactModel]) -> Catalogue:
+        """The catalogue of what a set of facts (a graph's, say) defines."""
+        facts = list(facts)
+        return cls.build(
+            [f for f in facts if isinstance(f, LoyaltyProgram)],
+            [f for f in facts if isinstance(f, Airline)],
+            [f for f in facts if isinstance(f, Alliance)],
+            [f for f in facts if isinstance(f, AwardRegion)],
+            [f for f in facts if isinstance(f, EliteTier)],
+        )
 
     def _add(self, phrase: str, kind: Kind, entity: str) -> None:
         key = words(phrase)

@@ -27,12 +27,7 @@ from loyalty_maximizer.extraction.offline import OfflineExtractor
 from loyalty_maximizer.extraction.result import Extraction
 from loyalty_maximizer.facts.loader import SourcedFact, parse_line, read_lines, validate_records
 from loyalty_maximizer.facts.models import (
-    Airline,
-    Alliance,
-    AwardRegion,
-    EliteTier,
     FactModel,
-    LoyaltyProgram,
     Passage,
     fact_type,
 )
@@ -198,17 +193,6 @@ def process_document(
     )
 
 
-def _catalogue(facts: Iterable[FactModel]) -> Catalogue:
-    facts = list(facts)
-    return Catalogue.build(
-        [f for f in facts if isinstance(f, LoyaltyProgram)],
-        [f for f in facts if isinstance(f, Airline)],
-        [f for f in facts if isinstance(f, Alliance)],
-        [f for f in facts if isinstance(f, AwardRegion)],
-        [f for f in facts if isinstance(f, EliteTier)],
-    )
-
-
 def ingest(
     paths: Iterable[Path],
     kb: Path,
@@ -236,7 +220,7 @@ def ingest(
         if parsed is not None:
             curated.append(parsed.fact)
     hashes: dict[str, str] = json.loads((kb / HASHES).read_text()) if (kb / HASHES).exists() else {}
-    extractor = OfflineExtractor(_catalogue([*existing, *curated]))
+    extractor = OfflineExtractor(Catalogue.from_facts([*existing, *curated]))
     new_facts: list[FactModel] = []
     outcomes: list[DocumentOutcome] = []
     new_hashes: dict[str, str] = {}

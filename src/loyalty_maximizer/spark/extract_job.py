@@ -26,7 +26,7 @@ from loyalty_maximizer.errors import FactIssue, InvalidRequest
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
 from loyalty_maximizer.facts.loader import SourcedFact, parse_line, validate_records
-from loyalty_maximizer.facts.models import Airline, Alliance, FactModel, LoyaltyProgram
+from loyalty_maximizer.facts.models import FactModel
 from loyalty_maximizer.ingestion.pipeline import (
     DEFAULT_MAX_BYTES,
     DocumentOutcome,
@@ -98,15 +98,6 @@ def read_facts(urls: Iterable[str]) -> list[FactModel]:
                 if sourced is not None:
                     parsed.append(sourced)
     return validate_records(parsed, issues, quarantine=False).facts
-
-
-def catalogue_of(facts: Iterable[FactModel]) -> Catalogue:
-    facts = list(facts)
-    return Catalogue.build(
-        [f for f in facts if isinstance(f, LoyaltyProgram)],
-        [f for f in facts if isinstance(f, Airline)],
-        [f for f in facts if isinstance(f, Alliance)],
-    )
 
 
 def document_keys(spark: SparkSession, keys: Sequence[str]) -> DataFrame:
@@ -195,7 +186,9 @@ def run_extract(spark: SparkSession, options: ExtractOptions) -> dict[str, Any]:
     """Extract every document under ``options.source``; return the run's summary."""
     source = store_for(options.source)
     output = store_for(options.output)
-    catalogue = spark.sparkContext.broadcast(catalogue_of(read_facts(options.reference_facts)))
+    catalogue = spark.sparkContext.broadcast(
+        Catalogue.from_facts(read_facts(options.reference_facts))
+    )
     documents = with_document_ids(document_keys(spark, source.list()))
     # Sorted here, not by Spark: a sort would sample its input, running the extraction twice.
     rows = sorted(

@@ -632,6 +632,7 @@ def test_ingest_on_spark__documents_reach_the_knowledge_base_through_the_glue_jo
     assert report["engine"] == "spark"
     assert report["documentsIngested"] == 2
     assert report["quarantined"] == [{"documentId": "empty", "reason": "empty file"}]
+    assert report["factsByType"]["route"] == 34
     assert report["edgesByType"]["FLIES"] >= 34
     assert report["edgesByType"]["TRANSFERS_TO"] >= 12
     assert (tmp_path / "facts.jsonl").read_text(encoding="utf-8").count('"type": "route"') >= 34

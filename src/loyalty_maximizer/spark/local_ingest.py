@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -79,16 +80,22 @@ def ingest_on_spark(
         )
         progress("loading the graph")
         summary = load_csv_into_knowledge_base(output / LOAD_PREFIX / graph["runId"], kb)
+        extracted_lines = [
+            line
+            for path in sorted((output / EXTRACTED_PREFIX).glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         if facts_out is not None:
-            with facts_out.open("w", encoding="utf-8") as out:
-                for path in sorted((output / EXTRACTED_PREFIX).glob("*.jsonl")):
-                    out.write(path.read_text(encoding="utf-8"))
+            facts_out.write_text("".join(f"{line}\n" for line in extracted_lines), encoding="utf-8")
+    by_type = Counter(json.loads(line)["type"] for line in extracted_lines)
     return {
         "engine": "spark",
         "documentsRead": extracted["documents"],
         "documentsIngested": extracted["ingested"],
         "documentsQuarantined": extracted["quarantined"],
         "factsExtracted": extracted["facts"],
+        "factsByType": dict(sorted(by_type.items())),
         "quarantined": [
             {"documentId": o["documentId"], "reason": o.get("reason")}
             for o in extracted["outcomes"]

@@ -1128,7 +1128,6 @@ _METRIC_NAMES = (
     r"|PQP|PQF|SQC|SQD|MQD|MQM|XP"
 )
 _ELITE_METRIC = re.compile(rf"\b(?:{_METRIC_NAMES}|points)\b", re.I)
-_ABBREVIATION = re.compile(r"\(([A-Z]{2,4})\)")
 
 
 def _stated_elite_metrics(sentence: str) -> list[EliteMetric]:

@@ -344,8 +344,9 @@ def validate_records(
     return LoadResult(complete_airports([r.fact for r in kept]), issues)
 
 
-def load_facts(paths: Iterable[Path], *, quarantine: bool = False) -> LoadResult:
-    """Read and validate JSONL facts files loaded together."""
+def parse_files(paths: Iterable[Path]) -> tuple[list[SourcedFact], list[FactIssue]]:
+    """Every line of the files validated on its own: the records that parsed, and the
+    problems of those that did not."""
     parsed: list[SourcedFact] = []
     issues: list[FactIssue] = []
     for file, line, text in read_lines(paths):
@@ -353,6 +354,12 @@ def load_facts(paths: Iterable[Path], *, quarantine: bool = False) -> LoadResult
         issues += line_issues
         if sourced is not None:
             parsed.append(sourced)
+    return parsed, issues
+
+
+def load_facts(paths: Iterable[Path], *, quarantine: bool = False) -> LoadResult:
+    """Read and validate JSONL facts files loaded together."""
+    parsed, issues = parse_files(paths)
     return validate_records(parsed, issues, quarantine=quarantine)
 
 

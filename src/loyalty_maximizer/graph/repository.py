@@ -158,10 +158,6 @@ class KnowledgeRepository:
         ids = sorted(set(program_ids))
         return self._facts(TransferPartnership, queries.TRANSFERS_TOUCHING, programIds=ids)
 
-    def transfers_from(self, program_ids: Iterable[str]) -> list[TransferPartnership]:
-        ids = sorted(set(program_ids))
-        return self._facts(TransferPartnership, queries.TRANSFERS_FROM, programIds=ids)
-
     def transfer_bonuses_touching(self, program_ids: Iterable[str]) -> list[TransferBonus]:
         ids = sorted(set(program_ids))
         return self._facts(TransferBonus, queries.TRANSFER_BONUSES_TOUCHING, programIds=ids)

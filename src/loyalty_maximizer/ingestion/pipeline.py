@@ -25,7 +25,7 @@ from loyalty_maximizer.errors import FactIssue
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
 from loyalty_maximizer.extraction.result import Extraction
-from loyalty_maximizer.facts.loader import SourcedFact, parse_line, read_lines, validate_records
+from loyalty_maximizer.facts.loader import SourcedFact, parse_files, validate_records
 from loyalty_maximizer.facts.models import (
     FactModel,
     Passage,
@@ -212,13 +212,8 @@ def ingest(
             graph.close()
     # Curated facts are checked together with the graph and the documents' facts, like
     # everything an incremental ingestion loads (contracts/facts.md).
-    curated: list[FactModel] = []
-    line_issues: list[FactIssue] = []
-    for file, line, text in read_lines(fact_files):
-        parsed, issues = parse_line(file, line, text)
-        line_issues += issues
-        if parsed is not None:
-            curated.append(parsed.fact)
+    parsed, line_issues = parse_files(fact_files)
+    curated = [p.fact for p in parsed]
     hashes: dict[str, str] = json.loads((kb / HASHES).read_text()) if (kb / HASHES).exists() else {}
     extractor = OfflineExtractor(Catalogue.from_facts([*existing, *curated]))
     new_facts: list[FactModel] = []

@@ -183,15 +183,6 @@ def parse_request(model: type[M], data: Any) -> M:
         raise InvalidRequest(f"{field}: {reason}" if field else reason, field) from None
 
 
-def unique_programs(values: list[str], field: str) -> list[str]:
-    seen: set[str] = set()
-    for i, value in enumerate(values):
-        if value in seen:
-            raise InvalidRequest(f'{field}[{i}]: "{value}" is listed twice', f"{field}[{i}]")
-        seen.add(value)
-    return values
-
-
 __all__ = [
     "AwardRequest",
     "CreditingRequest",

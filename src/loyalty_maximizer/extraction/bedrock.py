@@ -9,15 +9,12 @@ a warning. The client is injected (``boto3.client("bedrock-runtime")``, built by
 
 from __future__ import annotations
 
-import random as random_module
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from loyalty_maximizer.documents.model import PreparedDocument
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.model_output import (
     SYSTEM_PROMPT,
@@ -25,13 +22,12 @@ from loyalty_maximizer.extraction.model_output import (
     TOOL_NAME,
     CallPacing,
     ModelCallFailed,
+    ModelExtractor,
     ModelReply,
     RetryableFailure,
-    extract_with_model,
     tool_facts,
     tool_input_schema,
 )
-from loyalty_maximizer.extraction.result import Extraction
 
 RETRYABLE_CODES = frozenset(
     {
@@ -59,7 +55,7 @@ class ConverseClient(Protocol):
     def converse(self, **kwargs: Any) -> Mapping[str, Any]: ...
 
 
-class BedrockExtractor:
+class BedrockExtractor(ModelExtractor):
     """Facts from a prepared document, one Converse call per chunk of ``max_chars``."""
 
     def __init__(
@@ -70,27 +66,11 @@ class BedrockExtractor:
         *,
         max_tokens: int = 4096,
         max_chars: int = 12000,
-        max_retries: int = 5,
-        base_delay: float = 1.0,
-        min_interval: float = 0.0,
-        sleep: Callable[[float], None] = time.sleep,
-        random: Callable[[], float] = random_module.random,
+        pacing: CallPacing | None = None,
     ) -> None:
+        super().__init__(catalogue, max_tokens=max_tokens, max_chars=max_chars, pacing=pacing)
         self.client = client
         self.model_id = model_id
-        self.catalogue = catalogue
-        self.max_tokens = max_tokens
-        self.max_chars = max_chars
-        self.pacing = CallPacing(
-            max_retries=max_retries,
-            base_delay=base_delay,
-            min_interval=min_interval,
-            sleep=sleep,
-            random=random,
-        )
-
-    def extract(self, document: PreparedDocument) -> Extraction:
-        return extract_with_model(document, self.catalogue, self.max_chars, self._ask)
 
     def _ask(self, user_message: str) -> ModelReply:
         request: dict[str, Any] = {

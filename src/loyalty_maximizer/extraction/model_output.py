@@ -21,6 +21,7 @@ import html
 import json
 import random as random_module
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -580,3 +581,28 @@ def drop_undefined_regions(
                 continue
         kept.append(fact)
     return kept, warnings
+
+
+class ModelExtractor(ABC):
+    """What the model extractors share: the catalogue the model must use ids from, the
+    chunk and answer sizes, call pacing, and one extraction flow; each says how to ask."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        max_tokens: int = 4096,
+        max_chars: int = 12000,
+        pacing: CallPacing | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.max_tokens = max_tokens
+        self.max_chars = max_chars
+        self.pacing = pacing or CallPacing()
+
+    def extract(self, document: PreparedDocument) -> Extraction:
+        return extract_with_model(document, self.catalogue, self.max_chars, self._ask)
+
+    @abstractmethod
+    def _ask(self, user_message: str) -> ModelReply:
+        """One model call for one chunk's message."""

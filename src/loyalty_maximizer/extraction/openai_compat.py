@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import random as random_module
-import time
-from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
-from loyalty_maximizer.documents.model import PreparedDocument
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.model_output import (
     SYSTEM_PROMPT,
@@ -27,13 +23,12 @@ from loyalty_maximizer.extraction.model_output import (
     TOOL_NAME,
     CallPacing,
     ModelCallFailed,
+    ModelExtractor,
     ModelReply,
     RetryableFailure,
-    extract_with_model,
     tool_facts,
     tool_input_schema,
 )
-from loyalty_maximizer.extraction.result import Extraction
 
 _USAGE = {
     "prompt_tokens": "inputTokens",
@@ -49,7 +44,7 @@ def chat_completions_url(base_url: str) -> str:
     return f"{base}/chat/completions" if base.endswith("/v1") else f"{base}/v1/chat/completions"
 
 
-class OpenAICompatibleExtractor:
+class OpenAICompatibleExtractor(ModelExtractor):
     """Facts from a prepared document, one chat completion per chunk of ``max_chars``."""
 
     def __init__(
@@ -63,30 +58,14 @@ class OpenAICompatibleExtractor:
         timeout: tuple[float, float] = (5, 120),
         max_tokens: int = 4096,
         max_chars: int = 12000,
-        max_retries: int = 5,
-        base_delay: float = 1.0,
-        min_interval: float = 0.0,
-        sleep: Callable[[float], None] = time.sleep,
-        random: Callable[[], float] = random_module.random,
+        pacing: CallPacing | None = None,
     ) -> None:
+        super().__init__(catalogue, max_tokens=max_tokens, max_chars=max_chars, pacing=pacing)
         self.url = chat_completions_url(base_url)
         self.model = model
-        self.catalogue = catalogue
         self.http = http
         self.api_key = api_key
         self.timeout = timeout
-        self.max_tokens = max_tokens
-        self.max_chars = max_chars
-        self.pacing = CallPacing(
-            max_retries=max_retries,
-            base_delay=base_delay,
-            min_interval=min_interval,
-            sleep=sleep,
-            random=random,
-        )
-
-    def extract(self, document: PreparedDocument) -> Extraction:
-        return extract_with_model(document, self.catalogue, self.max_chars, self._ask)
 
     def _ask(self, user_message: str) -> ModelReply:
         body = {

@@ -19,7 +19,7 @@ from botocore.stub import Stubber
 from loyalty_maximizer.documents.model import Block, PreparedDocument
 from loyalty_maximizer.extraction.bedrock import BedrockExtractor
 from loyalty_maximizer.extraction.catalogue import Catalogue
-from loyalty_maximizer.extraction.model_output import SYSTEM_PROMPT, tool_input_schema
+from loyalty_maximizer.extraction.model_output import SYSTEM_PROMPT, CallPacing, tool_input_schema
 from loyalty_maximizer.facts.models import (
     FACT_ADAPTER,
     Airline,
@@ -211,7 +211,9 @@ def test_extract__retries_throttling_with_backoff(
     sleeps: list[float] = []
     # WHEN extracted with a 2 s base delay and jitter drawn at 0.5
     out = extractor(
-        bedrock, catalogue, sleep=sleeps.append, random=lambda: 0.5, base_delay=2.0
+        bedrock,
+        catalogue,
+        pacing=CallPacing(sleep=sleeps.append, random=lambda: 0.5, base_delay=2.0),
     ).extract(document())
     # THEN it waited 1.5 s then 3 s (3/4 of 2 s * 2**n) and kept the answer's facts
     assert sleeps == [1.5, 3.0]
@@ -229,7 +231,9 @@ def test_extract__gives_up_on_a_chunk_still_throttled_after_the_retries(
     sleeps: list[float] = []
     # WHEN extracted
     out = extractor(
-        bedrock, catalogue, max_retries=2, sleep=sleeps.append, random=lambda: 0.0
+        bedrock,
+        catalogue,
+        pacing=CallPacing(max_retries=2, sleep=sleeps.append, random=lambda: 0.0),
     ).extract(document())
     # THEN it tried three times and reports the chunk lost
     assert sleeps == [0.5, 1.0]
@@ -251,7 +255,9 @@ def test_extract__another_client_error_loses_only_its_chunk(
         Block(kind="paragraph", text="Chase transfers to United at 1:1. " + "y" * 90),
     )
     # WHEN extracted in chunks of 150 characters
-    out = extractor(bedrock, catalogue, max_chars=150, sleep=sleeps.append).extract(doc)
+    out = extractor(
+        bedrock, catalogue, max_chars=150, pacing=CallPacing(sleep=sleeps.append)
+    ).extract(doc)
     # THEN the error is not retried, is reported for chunk 1, and chunk 2's fact is kept
     assert sleeps == []
     assert out.warnings == [
@@ -377,7 +383,10 @@ def test_extract__retries_a_read_timeout(catalogue: Catalogue) -> None:
     sleeps: list[float] = []
     # WHEN extracted
     out = BedrockExtractor(
-        client, MODEL_ID, catalogue, sleep=sleeps.append, random=lambda: 1.0
+        client,
+        MODEL_ID,
+        catalogue,
+        pacing=CallPacing(sleep=sleeps.append, random=lambda: 1.0),
     ).extract(document())
     # THEN the call was made again after a backoff and its facts kept
     assert client.calls == 2

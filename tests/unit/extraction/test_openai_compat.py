@@ -16,7 +16,7 @@ import requests
 
 from loyalty_maximizer.documents.model import Block, PreparedDocument
 from loyalty_maximizer.extraction.catalogue import Catalogue
-from loyalty_maximizer.extraction.model_output import SYSTEM_PROMPT, tool_input_schema
+from loyalty_maximizer.extraction.model_output import SYSTEM_PROMPT, CallPacing, tool_input_schema
 from loyalty_maximizer.extraction.openai_compat import (
     OpenAICompatibleExtractor,
     chat_completions_url,
@@ -234,7 +234,9 @@ def test_extract__waits_as_long_as_retry_after_says(
     server.answer_arguments(transfer_arguments())
     sleeps: list[float] = []
     # WHEN extracted
-    out = extractor(server, http, catalogue, sleep=sleeps.append).extract(document())
+    out = extractor(server, http, catalogue, pacing=CallPacing(sleep=sleeps.append)).extract(
+        document()
+    )
     # THEN it waited the 7 seconds once, then kept the facts of the second answer
     assert sleeps == [7.0]
     assert len(server.received) == 2
@@ -251,7 +253,10 @@ def test_extract__gives_up_after_repeated_server_errors(
     sleeps: list[float] = []
     # WHEN extracted
     out = extractor(
-        server, http, catalogue, max_retries=2, sleep=sleeps.append, random=lambda: 0.0
+        server,
+        http,
+        catalogue,
+        pacing=CallPacing(max_retries=2, sleep=sleeps.append, random=lambda: 0.0),
     ).extract(document())
     # THEN it tried three times with backoff, and reports the chunk lost
     assert len(server.received) == 3
@@ -287,7 +292,9 @@ def test_extract__does_not_retry_a_client_error(
     server.answer(404, {"error": {"message": "model 'qwen2.5-7b-instruct' not found"}})
     sleeps: list[float] = []
     # WHEN extracted
-    out = extractor(server, http, catalogue, sleep=sleeps.append).extract(document())
+    out = extractor(server, http, catalogue, pacing=CallPacing(sleep=sleeps.append)).extract(
+        document()
+    )
     # THEN it asked once and reports the server's answer
     assert len(server.received) == 1
     assert sleeps == []

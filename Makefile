@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup demo test lint typecheck unit terraform artifacts coldstart bench clean
 
 setup: $(VENV)/.synced
 
@@ -37,10 +37,21 @@ typecheck: setup
 unit: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-test: lint typecheck unit
+# Terraform fmt/validate/test and checkov; skipped with a note where Terraform is absent.
+terraform: setup
+	UV=$(UV) bash scripts/terraform_check.sh
+
+test: lint typecheck unit terraform
+
+# Lambda layer and function zips, Glue wheel and scripts: what `terraform apply` uploads.
+artifacts: setup
+	UV=$(UV) $(BIN)/python scripts/package.py
+
+coldstart: setup
+	$(BIN)/python scripts/bench_cold_start.py
 
 bench: setup
 	$(BIN)/python scripts/bench_tools.py
 
 clean:
-	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache build dist
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .terraform-check build dist

@@ -10,34 +10,21 @@ a warning. The client is injected (``boto3.client("bedrock-runtime")``, built by
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
-
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from typing import Any
 
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.model_output import (
     SYSTEM_PROMPT,
     TOOL_DESCRIPTION,
     TOOL_NAME,
-    CallPacing,
-    ModelCallFailed,
     ModelExtractor,
     ModelReply,
-    RetryableFailure,
     tool_facts,
     tool_input_schema,
 )
+from loyalty_maximizer.model_calls import CallPacing, ModelCallFailed, converse
+from loyalty_maximizer.model_calls import ConverseClient as ConverseClient
 
-RETRYABLE_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "ServiceUnavailableException",
-        "ModelTimeoutException",
-        "ModelNotReadyException",
-        "InternalServerException",
-    }
-)
 _USAGE = ("inputTokens", "outputTokens", "totalTokens")
 _STOP_NOTES = {
     "max_tokens": "the answer was cut off at maxTokens; facts of this chunk may be missing",
@@ -47,12 +34,6 @@ _STOP_NOTES = {
     "malformed_model_output": "the model's output was malformed",
     "model_context_window_exceeded": "the chunk exceeded the model's context window",
 }
-
-
-class ConverseClient(Protocol):
-    """The part of a ``bedrock-runtime`` client the extractor uses."""
-
-    def converse(self, **kwargs: Any) -> Mapping[str, Any]: ...
 
 
 class BedrockExtractor(ModelExtractor):
@@ -91,23 +72,8 @@ class BedrockExtractor(ModelExtractor):
             },
             "inferenceConfig": {"maxTokens": self.max_tokens, "temperature": 0},
         }
-        response = self.pacing.call(lambda: self._converse(request))
+        response = self.pacing.call(lambda: converse(self.client, request))
         return _reply(response)
-
-    def _converse(self, request: dict[str, Any]) -> Mapping[str, Any]:
-        try:
-            return self.client.converse(**request)
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code = error.get("Code", "Unknown")
-            message = f"Bedrock {code}: {error.get('Message', '')}".rstrip(": ")
-            if code in RETRYABLE_CODES:
-                raise RetryableFailure(message) from exc
-            raise ModelCallFailed(message) from exc
-        except (BotoConnectionError, HTTPClientError) as exc:
-            raise RetryableFailure(f"Bedrock unreachable: {exc}") from exc
-        except BotoCoreError as exc:
-            raise ModelCallFailed(f"Bedrock call failed: {exc}") from exc
 
 
 def _reply(response: Mapping[str, Any]) -> ModelReply:

@@ -1,5 +1,6 @@
-"""What every model extractor shares: the ``record_facts`` tool, the prompts, the pacing of
-calls, and the checks a fact a model returns must pass before it is kept.
+"""What every model extractor shares: the ``record_facts`` tool, the prompts, and the checks
+a fact a model returns must pass before it is kept. Call pacing and retries are
+``model_calls``' (the conversation agent uses them too); they are re-exported here.
 
 A model reads one chunk of a loyalty page at a time and answers by calling
 ``record_facts`` with the facts the chunk states. The page is untrusted: its text travels
@@ -19,13 +20,11 @@ import datetime as dt
 import hashlib
 import html
 import json
-import random as random_module
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -50,6 +49,9 @@ from loyalty_maximizer.facts.models import (
     TransferPartnership,
     entity_key,
 )
+from loyalty_maximizer.model_calls import CallPacing as CallPacing
+from loyalty_maximizer.model_calls import ModelCallFailed as ModelCallFailed
+from loyalty_maximizer.model_calls import RetryableFailure as RetryableFailure
 
 TOOL_NAME = "record_facts"
 TOOL_DESCRIPTION = (
@@ -97,21 +99,6 @@ MAX_AWARD_POINTS = 2_000_000
 MAX_EARNING_RATE = 30.0  # miles or points per mile flown or per unit of currency
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 _SHOWN_ERRORS = 3
-
-T = TypeVar("T")
-
-
-class ModelCallFailed(Exception):
-    """A chunk the model could not answer; the extraction reports it and goes on."""
-
-
-class RetryableFailure(Exception):
-    """A failure worth another attempt (throttling, a busy or unreachable server)."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
 
 # The tool ----------------------------------------------------------------------------------
 
@@ -459,51 +446,6 @@ def _combine(current: FactModel, incoming: FactModel) -> FactModel | str:
     # The merge key holds every field a model validator compares with another (a transfer's
     # ids and effectiveDate), so two valid statements that agree combine into a valid record.
     return FACT_ADAPTER.validate_json(json.dumps(data))
-
-
-# Pacing and retries ------------------------------------------------------------------------
-
-
-@dataclass
-class CallPacing:
-    """At most one call per ``min_interval`` seconds, and retries with exponential backoff
-    and jitter: before retry ``n`` (0-based) a wait of between half and all of
-    ``base_delay * 2**n`` (at most ``max_delay``), or the server's own ``retry_after``."""
-
-    max_retries: int = 5
-    base_delay: float = 1.0
-    max_delay: float = 60.0
-    min_interval: float = 0.0
-    sleep: Callable[[float], None] = time.sleep
-    random: Callable[[], float] = random_module.random
-    clock: Callable[[], float] = time.monotonic
-    _last_call: float | None = field(default=None, init=False, repr=False)
-
-    def call(self, attempt: Callable[[], T]) -> T:
-        """``attempt()`` until it returns, retrying ``RetryableFailure``; the last failure
-        becomes ``ModelCallFailed``."""
-        for retry in range(self.max_retries + 1):
-            self._pace()
-            try:
-                return attempt()
-            except RetryableFailure as exc:
-                if retry == self.max_retries:
-                    raise ModelCallFailed(f"{exc}; gave up after {retry + 1} attempt(s)") from exc
-                self.sleep(self.delay(retry, exc.retry_after))
-        raise AssertionError("unreachable")  # the loop returns or raises
-
-    def delay(self, retry: int, retry_after: float | None = None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
-        ceiling = min(self.base_delay * 2.0**retry, self.max_delay)
-        return ceiling / 2 + self.random() * ceiling / 2
-
-    def _pace(self) -> None:
-        if self.min_interval > 0 and self._last_call is not None:
-            wait = self._last_call + self.min_interval - self.clock()
-            if wait > 0:
-                self.sleep(wait)
-        self._last_call = self.clock()
 
 
 # The extraction ----------------------------------------------------------------------------

@@ -9,9 +9,7 @@ arguments are not readable, loses only that chunk, reported as a warning.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -21,27 +19,23 @@ from loyalty_maximizer.extraction.model_output import (
     SYSTEM_PROMPT,
     TOOL_DESCRIPTION,
     TOOL_NAME,
-    CallPacing,
-    ModelCallFailed,
     ModelExtractor,
     ModelReply,
-    RetryableFailure,
     tool_facts,
     tool_input_schema,
 )
+from loyalty_maximizer.model_calls import (
+    CallPacing,
+    ModelCallFailed,
+    post_chat_completion,
+)
+from loyalty_maximizer.model_calls import chat_completions_url as chat_completions_url
 
 _USAGE = {
     "prompt_tokens": "inputTokens",
     "completion_tokens": "outputTokens",
     "total_tokens": "totalTokens",
 }
-
-
-def chat_completions_url(base_url: str) -> str:
-    """``{base_url}/v1/chat/completions``; a base URL that already ends in ``/v1`` (as
-    OpenAI client settings usually do) is not given a second one."""
-    base = base_url.rstrip("/")
-    return f"{base}/chat/completions" if base.endswith("/v1") else f"{base}/v1/chat/completions"
 
 
 class OpenAICompatibleExtractor(ModelExtractor):
@@ -88,43 +82,12 @@ class OpenAICompatibleExtractor(ModelExtractor):
             "max_tokens": self.max_tokens,
             "temperature": 0,
         }
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        answer = self.pacing.call(lambda: self._post(body, headers))
-        return _reply(answer)
-
-    def _post(self, body: dict[str, Any], headers: dict[str, str]) -> Any:
-        try:
-            response = self.http.post(self.url, json=body, headers=headers, timeout=self.timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise RetryableFailure(f"{self.url} unreachable: {exc}") from exc
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise RetryableFailure(
-                f"HTTP {status} from {self.url}",
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+        answer = self.pacing.call(
+            lambda: post_chat_completion(
+                self.http, self.url, body, api_key=self.api_key, timeout=self.timeout
             )
-        if status >= 400:
-            raise ModelCallFailed(f"HTTP {status} from {self.url}: {response.text[:200]}")
-        try:
-            answer = response.json()
-        except ValueError as exc:
-            raise ModelCallFailed(f"the answer from {self.url} is not JSON") from exc
-        return answer
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+        )
+        return _reply(answer)
 
 
 def _reply(answer: Any) -> ModelReply:

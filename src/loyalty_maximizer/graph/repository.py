@@ -2,12 +2,16 @@
 
 The tools depend on ``KnowledgeRepository``; the engine behind it is a ``CypherRunner``
 (the embedded LadybugDB graph, or Neptune's openCypher endpoint). Small reference data
-(programs, airlines, alliances, booking partners) is read once per repository.
+(programs, airlines, alliances, booking partners, passages, award prices) is read once and
+kept: for the repository's lifetime, or, with ``max_age``, until ``refresh_if_stale`` finds
+it older than that (a warm Lambda calls it between requests, so it sees a new graph load
+without reading the reference data on every request).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
@@ -39,14 +43,57 @@ class CypherRunner(Protocol):
     def query(self, text: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
 
+# What ``refresh`` forgets besides the dictionaries: every cached_property of the class.
+_CACHED_PROPERTIES = (
+    "programs",
+    "airlines",
+    "alliances",
+    "booking_partners",
+    "passages",
+    "_earning_rules_for_any_airline",
+)
+
+
 class KnowledgeRepository:
-    def __init__(self, runner: CypherRunner) -> None:
+    def __init__(
+        self,
+        runner: CypherRunner,
+        *,
+        max_age: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._runner = runner
-        # Rows that carry their node or edge id are parsed once: a graph's facts never
-        # change under an open repository.
+        self.max_age = max_age  # seconds; None keeps the cached data for good
+        self._clock = clock
+        # Bumped by every refresh, so what callers derive from the cached data (a search
+        # index over the passages) knows when to rebuild.
+        self.generation = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        # Rows that carry their node or edge id are parsed once: a graph's facts do not
+        # change between refreshes.
         self._parsed: dict[str, FactModel] = {}
         self._bookable: dict[tuple[str, str], bool] = {}
         self._prices: dict[str, dict[str, list[AwardPrice]]] = {}
+        for name in _CACHED_PROPERTIES:
+            self.__dict__.pop(name, None)
+        self._loaded_at = self._clock()
+
+    def refresh(self) -> None:
+        """Forget every cached read: the next ones go to the graph."""
+        self._reset()
+        self.generation += 1
+
+    def refresh_if_stale(self) -> bool:
+        """``refresh`` when the cached data is older than ``max_age``; whether it did.
+
+        Call it between requests, never within one, so one answer never mixes two loads.
+        """
+        if self.max_age is None or self._clock() - self._loaded_at < self.max_age:
+            return False
+        self.refresh()
+        return True
 
     def _facts(self, model: type[F], text: str, **params: Any) -> list[F]:
         facts: list[F] = []
@@ -144,7 +191,7 @@ class KnowledgeRepository:
 
         Award analysis looks at the rows of many programs for every trip; reading them once
         per cabin is cheaper than one filtered read per request. Like the other reference
-        data, this is a snapshot: open a new repository after the graph is reloaded.
+        data, this is a snapshot until the next ``refresh``.
         """
         cached = self._prices.get(cabin)
         if cached is None:

@@ -171,12 +171,19 @@ def process_document(
         )
     except DocumentRejected as exc:
         return [], DocumentOutcome(source.document_id, str(source.path), "quarantined", exc.reason)
+    return process_prepared(document, str(source.path), extract)
+
+
+def process_prepared(
+    document: PreparedDocument, path: str, extract: Callable[[PreparedDocument], Extraction]
+) -> tuple[list[FactModel], DocumentOutcome]:
+    """A prepared document (``processed-text/``) to facts, or to a quarantine outcome."""
     extraction = extract(document)
     facts = [*extraction.facts, *passages_of(document)]
     if len(extraction.facts) <= 1:  # only the document record itself
         outcome = DocumentOutcome(
-            source.document_id,
-            str(source.path),
+            document.document_id,
+            path,
             "quarantined",
             "no loyalty facts found in the document (nothing to extract)",
             warnings=extraction.warnings,
@@ -184,8 +191,8 @@ def process_document(
         return [], outcome
     counts = Counter(fact_type(f) for f in facts)
     return facts, DocumentOutcome(
-        source.document_id,
-        str(source.path),
+        document.document_id,
+        path,
         "ingested",
         facts=dict(sorted(counts.items())),
         confidence=extraction.confidence,

@@ -1,11 +1,16 @@
-"""The fact-extraction job: documents under a prefix -> one facts JSONL per document.
+"""The fact-extraction job: documents under a prefix, or one document -> one facts JSONL
+per document.
 
 Each Spark partition reads its documents from the object store, runs the same per-document
 step as ``loyalty ingest`` (``ingestion.pipeline.process_document``) with an offline
 extractor whose name catalogue is broadcast from the reference facts, and writes either
 ``extracted-facts/<documentId>.jsonl`` or ``quarantine/<documentId>.json`` (the reason).
-A document's id is its key below the source prefix without the extension (keys that differ
-only by extension keep it). The same documents always give byte-identical files.
+
+A document is an upload (HTML, PDF, text), whose id is its key below the source prefix
+without the extension (keys that differ only by extension keep it), or a ``.json`` object in
+a ``processed-text/`` folder: a ``PreparedDocument`` the ingestion machine already prepared
+(from HTML, or from Textract's reading of a PDF), which names its own id. The same documents
+always give byte-identical files.
 """
 
 from __future__ import annotations
@@ -14,24 +19,30 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
+from pydantic import ValidationError
 from pyspark import Broadcast
 from pyspark.sql import DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F  # noqa: N812 (the PySpark convention)
 from pyspark.sql.types import IntegerType, StringType, StructField, StructType
 
+from loyalty_maximizer.documents.errors import DocumentRejected
+from loyalty_maximizer.documents.model import PreparedDocument
 from loyalty_maximizer.errors import FactIssue, InvalidRequest
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
 from loyalty_maximizer.facts.loader import SourcedFact, parse_line, validate_records
 from loyalty_maximizer.facts.models import FactModel
+from loyalty_maximizer.ingestion.bucket import PROCESSED_PREFIX
 from loyalty_maximizer.ingestion.pipeline import (
     DEFAULT_MAX_BYTES,
     DocumentOutcome,
     SourceFile,
     process_document,
+    process_prepared,
 )
 from loyalty_maximizer.spark import locations
 from loyalty_maximizer.spark.catalog import register_extracted_facts
@@ -39,8 +50,10 @@ from loyalty_maximizer.spark.storage import (
     EXTRACTED_PREFIX,
     QUARANTINE_PREFIX,
     ObjectStore,
+    StorageError,
     jsonl_lines,
     jsonl_objects,
+    object_at,
     store_for,
 )
 
@@ -58,7 +71,9 @@ OUTCOMES = StructType(
 
 @dataclass(frozen=True)
 class ExtractOptions:
-    source: str  # s3://bucket/raw/ or a directory of documents
+    # s3://bucket/raw/ or a directory of documents, or one document: an upload, or a
+    # prepared one (s3://bucket/processed-text/<documentId>.json or a local file)
+    source: str
     output: str  # s3://bucket/ or a directory; extracted-facts/ and quarantine/ go below
     reference_facts: tuple[str, ...]  # JSONL files or prefixes naming programs and airlines
     max_bytes: int = DEFAULT_MAX_BYTES
@@ -98,6 +113,41 @@ def read_facts(urls: Iterable[str]) -> list[FactModel]:
                 if sourced is not None:
                     parsed.append(sourced)
     return validate_records(parsed, issues, quarantine=False).facts
+
+
+def documents_at(url: str) -> tuple[ObjectStore, list[str]]:
+    """The store and the document keys of ``--source``: the one object it names, or every
+    object under it when it is a prefix or a directory.
+
+    An S3 location names one object when it does not end in ``/`` and an object has that
+    key; a local one when it is a file."""
+    single = _single_object(url)
+    if single is not None:
+        store, key = single
+        return store, [key]
+    store = store_for(url)
+    return store, store.list()
+
+
+def _single_object(url: str) -> tuple[ObjectStore, str] | None:
+    if url.startswith("s3://"):
+        if url.endswith("/") or not urlsplit(url).path.strip("/"):
+            return None
+        store, key = object_at(url)
+        try:
+            store.modified(key)
+        except StorageError:
+            return None  # no such object: a prefix without its trailing slash
+        return store, key
+    path = Path(urlsplit(url).path if url.startswith("file:") else url)
+    return object_at(url) if path.is_file() else None
+
+
+def is_prepared(location: str) -> bool:
+    """Whether the object at ``location`` is a ``PreparedDocument``: a ``.json`` object in a
+    ``processed-text/`` folder (raw uploads are never ``.json``)."""
+    folders = PurePosixPath(urlsplit(location).path).parts[:-1]
+    return location.endswith(".json") and PROCESSED_PREFIX.strip("/") in folders
 
 
 def document_keys(spark: SparkSession, keys: Sequence[str]) -> DataFrame:
@@ -156,12 +206,22 @@ def _extract_one(
     max_bytes: int,
 ) -> tuple[Any, ...]:
     raw = source.get(key)
-    retrieved = source.modified(key).date()
-    document = SourceFile(document_id, Path(key))
     try:
-        facts, outcome = process_document(
-            raw, document, extractor.extract, max_bytes=max_bytes, retrieved=retrieved
-        )
+        if is_prepared(source.url(key)):
+            document = prepared_document(raw)
+            document_id = document.document_id
+            facts, outcome = process_prepared(document, key, extractor.extract)
+        else:
+            retrieved = source.modified(key).date()
+            facts, outcome = process_document(
+                raw,
+                SourceFile(document_id, Path(key)),
+                extractor.extract,
+                max_bytes=max_bytes,
+                retrieved=retrieved,
+            )
+    except DocumentRejected as exc:
+        facts, outcome = [], DocumentOutcome(document_id, key, "quarantined", exc.reason)
     except Exception as exc:  # one document that breaks the extractor must not stop the batch
         facts = []
         outcome = DocumentOutcome(
@@ -182,14 +242,27 @@ def _extract_one(
     return (document_id, key, outcome.status, outcome.reason, len(facts), target)
 
 
+def prepared_document(raw: bytes) -> PreparedDocument:
+    """A ``processed-text/`` object's document. Raises DocumentRejected when it is not one."""
+    try:
+        return PreparedDocument.model_validate_json(raw)
+    except ValidationError as exc:
+        issue = exc.errors()[0]
+        where = ".".join(str(part) for part in issue["loc"]) or "the document"
+        raise DocumentRejected(
+            f"not a prepared document ({where}: {issue['msg']}); processed-text/ holds what "
+            "the ingestion pipeline prepared: upload the original file under raw/ instead"
+        ) from exc
+
+
 def run_extract(spark: SparkSession, options: ExtractOptions) -> dict[str, Any]:
-    """Extract every document under ``options.source``; return the run's summary."""
-    source = store_for(options.source)
+    """Extract every document at ``options.source``; return the run's summary."""
+    source, keys = documents_at(options.source)
     output = store_for(options.output)
     catalogue = spark.sparkContext.broadcast(
         Catalogue.from_facts(read_facts(options.reference_facts))
     )
-    documents = with_document_ids(document_keys(spark, source.list()))
+    documents = with_document_ids(document_keys(spark, keys))
     # Sorted here, not by Spark: a sort would sample its input, running the extraction twice.
     rows = sorted(
         extract_documents(

@@ -70,7 +70,7 @@ def _spec(**overrides: object) -> FunctionSpec:
         "code": _zip({"handler.py": HANDLER}),
         "layers": (_zip({"python/greeting.py": "def hello(n):\n    return f'hello {n}'\n"}),),
         "environment": {"TABLE": "profiles"},
-        "timeout_s": 2,
+        "timeout_s": 15,  # generous: a loaded CI machine must not turn a call into a timeout
     }
     values.update(overrides)
     return FunctionSpec(**values)  # type: ignore[arg-type]

@@ -47,7 +47,8 @@ def load_handler(name: str) -> ModuleType:
     path = ROOT / "lambdas" / name / "handler.py"
     module_name = f"lambdas_{name}_handler"
     spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None, path
+    assert spec is not None, path
+    assert spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)

@@ -1,4 +1,5 @@
-"""Glue job: documents under --source -> facts JSONL per document under
+"""Glue job: documents at --source (a prefix of uploads, a prefix of prepared documents
+under processed-text/, or one object) -> facts JSONL per document under
 <--output>/extracted-facts/, and the reason for each one set aside under <--output>/quarantine/.
 
     extract_facts.py --source s3://bucket/raw/ --output s3://bucket/ \\

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loyalty_maximizer.errors import InvalidRequest
 from loyalty_maximizer.ingestion.bucket import DocumentsBucket
 from loyalty_maximizer.ingestion.dispatch import prepare_source, start_textract
-from loyalty_maximizer.ingestion.pipeline import DEFAULT_MAX_BYTES
+from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES
 from loyalty_maximizer.ingestion.run import RunDocument
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
+from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES
 from loyalty_maximizer.errors import (
     FactsValidationError,
     Forbidden,
@@ -34,7 +35,7 @@ from loyalty_maximizer.graph.embedded import (
     write_knowledge_base,
 )
 from loyalty_maximizer.graph.repository import KnowledgeRepository
-from loyalty_maximizer.ingestion.pipeline import DEFAULT_MAX_BYTES, ingest
+from loyalty_maximizer.ingestion.pipeline import ingest
 from loyalty_maximizer.profiles import FileProfileStore
 from loyalty_maximizer.tools.registry import ToolContext, call_tool
 

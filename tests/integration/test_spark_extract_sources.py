@@ -13,10 +13,10 @@ import pytest
 from moto.server import ThreadedMotoServer
 from pyspark.sql import SparkSession
 
-from loyalty_maximizer.documents.prepare import prepare_document
+from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES, prepare_document
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
-from loyalty_maximizer.ingestion.pipeline import DEFAULT_MAX_BYTES, SourceFile, process_document
+from loyalty_maximizer.ingestion.pipeline import SourceFile, process_document
 from loyalty_maximizer.spark.extract_job import (
     ExtractOptions,
     documents_at,

@@ -25,13 +25,14 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from pyspark.sql import SparkSession
 
+from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES
 from loyalty_maximizer.errors import InvalidRequest
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
 from loyalty_maximizer.facts.loader import parse_line
 from loyalty_maximizer.graph.embedded import graph_stats, open_knowledge_base
 from loyalty_maximizer.graph.neptune_csv import load_csv_into_knowledge_base, read_neptune_csv
-from loyalty_maximizer.ingestion.pipeline import DEFAULT_MAX_BYTES, SourceFile, process_document
+from loyalty_maximizer.ingestion.pipeline import SourceFile, process_document
 from loyalty_maximizer.spark import job_arguments
 from loyalty_maximizer.spark.extract_job import (
     ExtractOptions,

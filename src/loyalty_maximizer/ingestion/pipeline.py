@@ -20,7 +20,11 @@ from typing import Any
 from loyalty_maximizer.documents.chunking import chunk
 from loyalty_maximizer.documents.errors import DocumentRejected
 from loyalty_maximizer.documents.model import PreparedDocument, content_hash
-from loyalty_maximizer.documents.prepare import document_type_for, prepare_document
+from loyalty_maximizer.documents.prepare import (
+    DEFAULT_MAX_BYTES,
+    document_type_for,
+    prepare_document,
+)
 from loyalty_maximizer.errors import FactIssue
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
@@ -37,7 +41,6 @@ from loyalty_maximizer.graph.export import export_facts
 from loyalty_maximizer.ingestion.merge import Conflict, merge_facts
 
 HASHES = "ingested-documents.json"
-DEFAULT_MAX_BYTES = 5_000_000
 DOCUMENT_SUFFIXES = {".html", ".htm", ".pdf", ".txt", ".md"}
 PASSAGE_CHARS = 1500
 

@@ -31,6 +31,7 @@ from pyspark.sql.types import IntegerType, StringType, StructField, StructType
 
 from loyalty_maximizer.documents.errors import DocumentRejected
 from loyalty_maximizer.documents.model import PreparedDocument
+from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES
 from loyalty_maximizer.errors import FactIssue, InvalidRequest
 from loyalty_maximizer.extraction.catalogue import Catalogue
 from loyalty_maximizer.extraction.offline import OfflineExtractor
@@ -38,7 +39,6 @@ from loyalty_maximizer.facts.loader import SourcedFact, parse_line, validate_rec
 from loyalty_maximizer.facts.models import FactModel
 from loyalty_maximizer.ingestion.bucket import PROCESSED_PREFIX
 from loyalty_maximizer.ingestion.pipeline import (
-    DEFAULT_MAX_BYTES,
     DocumentOutcome,
     SourceFile,
     process_document,

@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES
 from loyalty_maximizer.facts.loader import read_lines
 from loyalty_maximizer.graph.embedded import MANIFEST, open_knowledge_base
 from loyalty_maximizer.graph.export import export_facts
 from loyalty_maximizer.graph.neptune_csv import load_csv_into_knowledge_base
-from loyalty_maximizer.ingestion.pipeline import DEFAULT_MAX_BYTES, collect_sources
+from loyalty_maximizer.ingestion.pipeline import collect_sources
 from loyalty_maximizer.spark import job_session
 from loyalty_maximizer.spark.extract_job import ExtractOptions, run_extract
 from loyalty_maximizer.spark.graph_job import GraphOptions, build_graph_load

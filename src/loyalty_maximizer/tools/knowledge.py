@@ -4,11 +4,8 @@ the source passages that best match it (BM25), with citations."""
 from __future__ import annotations
 
 import re
-from functools import cached_property
-from typing import Any
-
-import bm25s
-import Stemmer
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
 from loyalty_maximizer.errors import InvalidRequest
 from loyalty_maximizer.extraction.catalogue import Catalogue
@@ -16,8 +13,25 @@ from loyalty_maximizer.facts.models import FactModel, Passage
 from loyalty_maximizer.graph.repository import KnowledgeRepository
 from loyalty_maximizer.tools.requests import KnowledgeRequest
 
+if TYPE_CHECKING:
+    import bm25s
+    import Stemmer
+
 MAX_FACTS = 60
-_STEMMER = Stemmer.Stemmer("english")
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _tokenize(texts: list[str]) -> Any:
+    # bm25s brings numpy and scipy: imported on the first search, not on a Lambda's cold start
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
 
 
 class PassageIndex:
@@ -28,16 +42,16 @@ class PassageIndex:
         self._bm25: bm25s.BM25 | None = None
         if passages:
             corpus = [f"{p.heading or ''} {p.text}" for p in passages]
+            import bm25s
+
             self._bm25 = bm25s.BM25()
-            tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=_STEMMER, show_progress=False)
-            self._bm25.index(tokens, show_progress=False)
+            self._bm25.index(_tokenize(corpus), show_progress=False)
 
     def search(self, query: str, limit: int) -> list[tuple[Passage, float]]:
         if self._bm25 is None:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, show_progress=False)
         k = min(limit, len(self.passages))
-        ids, scores = self._bm25.retrieve(tokens, k=k, show_progress=False)
+        ids, scores = self._bm25.retrieve(_tokenize([query]), k=k, show_progress=False)
         return [
             (self.passages[int(i)], float(s))
             for i, s in zip(ids[0], scores[0], strict=True)

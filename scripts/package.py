@@ -9,15 +9,16 @@
     manifest.json                {"version", "commit", "files": {path: sha256}}
 
     .venv/bin/python scripts/package.py [--out DIR] [--only layer|functions|glue ...]
-        [--cache-dir DIR] [--bytecode] [--layer-limit-mib N]
+        [--cache-dir DIR] [--no-bytecode] [--layer-limit-mib N]
 
 The layer leaves out what Lambda does not need: the ``spark`` and ``glue`` extras (pyspark,
 awswrangler, pandas, pyarrow), the embedded graph (ladybug) and MCP, and typer/rich unless a
 handler imports them; every handler is then imported with only the built layer on sys.path.
 The Glue requirements leave out what Glue 5 ships (pyspark, boto3, botocore) and
 ladybug/mcp/typer/rich unless the job scripts import them. Zips are deterministic: the same
-source gives the same bytes. ``--bytecode`` adds unchecked-hash ``.pyc`` files to the layer
-(Lambda's /opt is read-only, so without them every cold start compiles its imports).
+source gives the same bytes. The layer carries unchecked-hash ``.pyc`` files (Lambda's /opt is
+read-only, so without them every cold start compiles its imports; ``--no-bytecode`` leaves
+them out).
 
 Caching under .cache/package/ (``--cache-dir``): the installed wheels by the hash of the
 requirements, the layer zip by that and the library wheel's hash, and the import checks by
@@ -416,8 +417,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--bytecode",
-        action="store_true",
-        help="ship unchecked-hash .pyc files in the layer (faster cold starts, ~+34 MiB)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="ship unchecked-hash .pyc files in the layer (default; Lambda's /opt is read-only, "
+        "so without them every cold start compiles its imports; ~+34 MiB)",
     )
     return parser.parse_args(argv)
 

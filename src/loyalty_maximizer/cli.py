@@ -48,6 +48,7 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Build and inspect the embedded knowledge graph.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(__import__("loyalty_maximizer.localcloud.cli").localcloud.cli.app, name="local")
 
 stderr = Console(stderr=True)
 

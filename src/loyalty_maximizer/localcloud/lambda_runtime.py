@@ -5,7 +5,8 @@ A worker is the base Python interpreter started with ``-S`` and a path of the fu
 code then its layers' ``python/`` folders (``/var/task`` then ``/opt/python`` on AWS), so a
 handler imports only what was packaged. The environment is the function's variables plus
 what the Lambda service sets (``AWS_LAMBDA_FUNCTION_NAME``, ``_HANDLER``, region,
-credentials) and ``AWS_ENDPOINT_URL`` at the local cloud. Answers and errors take Lambda's
+credentials) and ``AWS_ENDPOINT_URL`` at the local cloud (with host prefixes off, which an
+endpoint URL cannot take). Answers and errors take Lambda's
 shapes: a handler exception is ``{"errorMessage", "errorType", "stackTrace"}`` with function
 error ``Unhandled``; a timeout kills the worker and says ``Task timed out after N seconds``.
 """
@@ -183,6 +184,8 @@ class LambdaRuntime:
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_SESSION_TOKEN": "test",
             "AWS_ENDPOINT_URL": self.endpoint_url,
+            # boto3 would send StartSyncExecution to "sync-" + the endpoint's host
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
         }

@@ -38,6 +38,16 @@ else
   export TF_PLUGIN_CACHE_DIR="$WORK/plugin-cache"
 fi
 
+# One check at a time: runs share the copy, the logs and the data directories.
+mkdir -p "$WORK"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$WORK/lock"
+  if ! flock -n 9; then
+    echo "terraform: waiting for another terraform check to finish"
+    flock 9
+  fi
+fi
+
 rm -rf "$TREE" "$LOGS"
 mkdir -p "$TREE" "$LOGS" "$WORK/data"
 

@@ -143,12 +143,6 @@ variable "max_document_bytes" {
   default     = 5000000
 }
 
-variable "raw_suffixes" {
-  description = "Object name endings under raw/ that start an ingestion."
-  type        = list(string)
-  default     = [".html", ".htm", ".txt", ".md", ".pdf"]
-}
-
 variable "reference_facts_file" {
   description = "JSONL file of reference facts (programs, airlines, alliances, airports) uploaded under reference/; null leaves reference/ to the operator."
   type        = string

@@ -39,15 +39,13 @@ resource "aws_lambda_permission" "documents_bucket" {
 resource "aws_s3_bucket_notification" "documents" {
   bucket = var.documents_bucket_name
 
-  dynamic "lambda_function" {
-    for_each = var.raw_suffixes
-    content {
-      id                  = "ingest-raw${lambda_function.value}"
-      lambda_function_arn = module.function["pipeline_trigger"].alias_arn
-      events              = ["s3:ObjectCreated:*"]
-      filter_prefix       = "raw/"
-      filter_suffix       = lambda_function.value
-    }
+  # Every upload under raw/, whatever its type: the trigger quarantines what it cannot read
+  # and tells the curator why, instead of leaving it unnoticed in raw/.
+  lambda_function {
+    id                  = "ingest-raw"
+    lambda_function_arn = module.function["pipeline_trigger"].alias_arn
+    events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = "raw/"
   }
 
   depends_on = [aws_lambda_permission.documents_bucket]

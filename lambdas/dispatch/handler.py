@@ -17,10 +17,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES
 from loyalty_maximizer.errors import InvalidRequest
 from loyalty_maximizer.ingestion.bucket import DocumentsBucket
 from loyalty_maximizer.ingestion.dispatch import prepare_source, start_textract
-from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES
 from loyalty_maximizer.ingestion.run import RunDocument
 
 if TYPE_CHECKING:

@@ -29,10 +29,10 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty_maximizer.documents.errors import DocumentRejected
+from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES
 from loyalty_maximizer.ingestion.bucket import DocumentsBucket
 from loyalty_maximizer.ingestion.notifications import notify
 from loyalty_maximizer.ingestion.outcomes import quarantine_upload
-from loyalty_maximizer.documents.prepare import DEFAULT_MAX_BYTES
 from loyalty_maximizer.ingestion.uploads import NotAnUpload, Upload, admit_upload, start_ingestion
 
 if TYPE_CHECKING:

@@ -36,6 +36,7 @@ from loyalty_maximizer.graph.embedded import (
 )
 from loyalty_maximizer.graph.repository import KnowledgeRepository
 from loyalty_maximizer.ingestion.pipeline import ingest
+from loyalty_maximizer.localcloud.cli import app as local_app
 from loyalty_maximizer.profiles import FileProfileStore
 from loyalty_maximizer.tools.registry import ToolContext, call_tool
 
@@ -48,7 +49,7 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Build and inspect the embedded knowledge graph.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
-app.add_typer(__import__("loyalty_maximizer.localcloud.cli").localcloud.cli.app, name="local")
+app.add_typer(local_app, name="local")
 
 stderr = Console(stderr=True)
 

@@ -148,6 +148,7 @@ class GlueRuntime:
         self._queue: queue.Queue[JobRun | None] = queue.Queue()
         self._driver: _Driver | None = None
         self._driver_key: str | None = None
+        self._closing = threading.Event()
         (work_dir / "logs").mkdir(parents=True, exist_ok=True)
         (work_dir / "files").mkdir(parents=True, exist_ok=True)
         self._thread = threading.Thread(target=self._loop, name="glue-runtime", daemon=True)
@@ -162,7 +163,14 @@ class GlueRuntime:
         return self._runs.get(run_id)
 
     def close(self) -> None:
+        """Stop the service: runs still queued fail, a run in progress is ended with its
+        driver (a job may run for hours; shutting down must not wait for it)."""
+        self._closing.set()
         self._queue.put(None)
+        self._thread.join(timeout=1)
+        driver = self._driver
+        if self._thread.is_alive() and driver is not None and driver.alive():
+            driver.process.kill()  # the run in progress ends FAILED, the loop then stops
         self._thread.join(timeout=60)
         if self._driver is not None:
             self._driver.stop()
@@ -203,6 +211,9 @@ class GlueRuntime:
 
     def _loop(self) -> None:
         while (run := self._queue.get()) is not None:
+            if self._closing.is_set():
+                run.finish("FAILED", "the Glue service stopped before the run started")
+                continue
             try:
                 self._execute(run)
             except Exception as exc:  # the service survives a broken run

@@ -5,6 +5,22 @@ must not answer itself.
 JSON protocols) is offered to each shim in turn; the first that answers wins, anything else
 goes to moto untouched (bodies of other requests, S3 uploads included, are not read).
 
+Whatever moto does not implement is answered ``501`` with the operation's name
+(``NotImplemented``) instead of moto's ``500``, which SDKs and the Terraform provider retry
+for minutes before giving up.
+
+The rewrites (a new body for moto, which then answers):
+
+- :func:`name_unnamed_executions` — ``AWSStepFunctions.StartExecution`` without a ``name``
+  gets a UUID, as Step Functions gives it; moto names the execution ``None``, so a second
+  unnamed execution of a machine fails with ``ExecutionAlreadyExists``.
+
+- :func:`keep_immutable_user_pool_settings` — ``UpdateUserPool`` cannot change a pool's
+  ``UsernameAttributes``, ``AliasAttributes`` or ``UsernameConfiguration``, so nobody
+  sends them; moto resets whatever the update leaves out, so after the first update
+  users could no longer sign in by email and Terraform replaced the pool on every plan.
+  The rewrite adds the pool's current values.
+
 The shims:
 
 - :func:`textract_shim` — ``Textract.*`` goes to the Textract emulation
@@ -14,10 +30,30 @@ The shims:
   which the Terraform provider calls before creating a state machine and retries for ever
   when moto does not know it. A definition that is not a JSON object with ``StartAt`` and
   ``States`` is ``FAIL`` with a diagnostic, as Step Functions reports it.
+- :func:`list_state_machine_versions_shim` — ``AWSStepFunctions.ListStateMachineVersions``,
+  which the Terraform provider reads after creating a state machine and which moto does
+  not implement (a 500 the provider retries for ever): the versions moto keeps, newest
+  first.
+- :func:`glue_update_job_shim` — ``AWSGlue.UpdateJob``, absent from moto, which a second
+  ``terraform apply`` calls: the job's definition replaced by ``JobUpdate`` as Glue does.
 - :func:`start_sync_execution_shim` — ``AWSStepFunctions.StartSyncExecution`` (Express
   machines, synchronous), absent from moto: an execution is started through moto's Step
   Functions backend (which interprets the ASL) and polled until it stops or the machine's
   ``TimeoutSeconds`` passed; the answer has StartSyncExecution's shape.
+
+Two fixes are not request shims but moto patches, kept here with the rest of what the local
+cloud adds, both about S3 bucket policies Terraform writes:
+
+- :func:`evaluate_bucket_policy_conditions`: moto evaluates a bucket policy ignoring every
+  condition operator but ``StringEquals``, so the usual ``DenyInsecureTransport``
+  statement (``Deny s3:*`` when ``aws:SecureTransport`` is ``false``) denies every object
+  request. With the patch a statement applies only when its conditions hold in the
+  request context, where ``aws:SecureTransport`` is ``true``: the local cloud stands in for
+  AWS's HTTPS endpoints over loopback.
+- :func:`tolerate_log_delivery_policies`: ``PutBucketLogging`` reads the target bucket's
+  policy for the log delivery grant and fails with a 500 on any statement whose
+  ``Principal`` is ``"*"`` (such as ``DenyInsecureTransport``), and on an ``Action`` or
+  ``Resource`` list. The patch reads the policy as IAM does.
 
 boto3 sends ``StartSyncExecution`` to the ``sync-`` host prefix (``sync-states.<region>...``
 on AWS); with an ``endpoint_url`` it would call ``http://sync-127.0.0.1:4566``, which does not
@@ -30,11 +66,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -93,6 +132,8 @@ class ShimResponse:
 
 #: A shim answers a request it serves and returns None for any other.
 Shim = Callable[[ShimRequest], ShimResponse | None]
+#: A rewrite returns the body moto gets instead of the request's, or None to leave it.
+Rewrite = Callable[[ShimRequest], bytes | None]
 
 
 def _json_default(value: Any) -> Any:
@@ -136,6 +177,73 @@ def textract_shim(emulation: Callable[[], TextractEmulation | None]) -> Shim:
     return shim
 
 
+# --- Step Functions: StartExecution without a name -----------------------------------------
+
+START_TARGET: Final = "AWSStepFunctions.StartExecution"
+
+
+def name_unnamed_executions(request: ShimRequest) -> bytes | None:
+    """A ``StartExecution`` body without ``name`` → the same with a UUID name."""
+    if request.target != START_TARGET:
+        return None
+    try:
+        body = request.json()
+    except ValueError:
+        return None  # moto refuses it
+    if not isinstance(body, dict) or body.get("name"):
+        return None
+    return json.dumps({**body, "name": str(uuid.uuid4())}).encode()
+
+
+# --- Cognito: UpdateUserPool ----------------------------------------------------------------
+
+UPDATE_USER_POOL_TARGET: Final = "AWSCognitoIdentityProviderService.UpdateUserPool"
+#: What a user pool keeps for life (UpdateUserPool does not take them).
+IMMUTABLE_USER_POOL_SETTINGS: Final = (
+    "UsernameAttributes",
+    "AliasAttributes",
+    "UsernameConfiguration",
+)
+#: ``pool_settings(account, region, pool id) -> the pool's settings`` (None: no such pool).
+PoolSettings = Callable[[str, str, str], Mapping[str, Any] | None]
+
+
+def moto_user_pool_settings(account_id: str, region: str, pool_id: str) -> Mapping[str, Any] | None:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    pool = cognitoidp_backends[account_id][region].user_pools.get(pool_id)
+    return None if pool is None else dict(pool.extended_config)
+
+
+def keep_immutable_user_pool_settings(
+    pool_settings: PoolSettings = moto_user_pool_settings,
+) -> Rewrite:
+    """An ``UpdateUserPool`` body with the pool's immutable settings added."""
+
+    def rewrite(request: ShimRequest) -> bytes | None:
+        if request.target != UPDATE_USER_POOL_TARGET:
+            return None
+        try:
+            body = request.json()
+        except ValueError:
+            return None
+        pool_id = body.get("UserPoolId") if isinstance(body, dict) else None
+        if not isinstance(pool_id, str) or "_" not in pool_id:
+            return None
+        account, _ = _caller(request)
+        current = pool_settings(account, pool_id.partition("_")[0], pool_id)
+        if current is None:
+            return None  # moto answers ResourceNotFoundException
+        kept = {
+            name: current[name]
+            for name in IMMUTABLE_USER_POOL_SETTINGS
+            if name not in body and current.get(name) is not None
+        }
+        return json.dumps({**body, **kept}).encode() if kept else None
+
+    return rewrite
+
+
 # --- Step Functions: ValidateStateMachineDefinition ----------------------------------------
 
 
@@ -174,6 +282,135 @@ def validate_state_machine_definition(request: ShimRequest) -> ShimResponse | No
         200,
         {"result": "FAIL" if diagnostics else "OK", "diagnostics": diagnostics, "truncated": False},
     )
+
+
+# --- Step Functions: ListStateMachineVersions ----------------------------------------------
+
+LIST_VERSIONS_TARGET: Final = "AWSStepFunctions.ListStateMachineVersions"
+
+
+def list_state_machine_versions_shim(backend_for: SfnBackendFor | None = None) -> Shim:
+    """``AWSStepFunctions.ListStateMachineVersions`` from the versions moto's backend keeps
+    (``maxResults``/``nextToken`` paging), newest first."""
+
+    def shim(request: ShimRequest) -> ShimResponse | None:
+        if request.target != LIST_VERSIONS_TARGET:
+            return None
+        body = _body_object(request, SFN_CONTENT_TYPE)
+        if isinstance(body, ShimResponse):
+            return body
+        arn = body.get("stateMachineArn")
+        where = _split_state_machine_arn(arn) if isinstance(arn, str) else None
+        if not isinstance(arn, str) or where is None:
+            return ShimResponse.error(400, "InvalidArn", f"Invalid Arn: '{arn}'")
+        try:
+            machine = (backend_for or moto_sfn_backend)(*where).describe_state_machine(arn)
+        except Exception as error:
+            described = _aws_error(error)
+            if described is None:
+                raise
+            return ShimResponse.error(*described)
+        versions = sorted(
+            (getattr(machine, "versions", None) or {}).values(),
+            key=lambda version: int(version.version),
+            reverse=True,
+        )
+        items = [
+            {"stateMachineVersionArn": version.arn, "creationDate": version.creation_date}
+            for version in versions
+        ]
+        try:
+            start = int(body.get("nextToken") or 0)
+        except ValueError:
+            return ShimResponse.error(400, "InvalidToken", "Invalid Token: nextToken")
+        size = body.get("maxResults") or 1000
+        size = size if isinstance(size, int) and size > 0 else 1000
+        answer: dict[str, Any] = {"stateMachineVersions": items[start : start + size]}
+        if start + size < len(items):
+            answer["nextToken"] = str(start + size)
+        return ShimResponse.of_json(200, answer)
+
+    return shim
+
+
+# --- Glue: UpdateJob -----------------------------------------------------------------------
+
+GLUE_CONTENT_TYPE: Final = "application/x-amz-json-1.1"
+UPDATE_JOB_TARGET: Final = "AWSGlue.UpdateJob"
+#: JobUpdate field → (moto's FakeJob attribute, the value when the update leaves it out).
+_JOB_FIELDS: Final[dict[str, tuple[str, Any]]] = {
+    "Description": ("description", None),
+    "LogUri": ("log_uri", None),
+    "Role": ("role", None),
+    "ExecutionProperty": ("execution_property", {}),
+    "Command": ("command", None),
+    "DefaultArguments": ("default_arguments", {}),
+    "NonOverridableArguments": ("non_overridable_arguments", None),
+    "Connections": ("connections", None),
+    "MaxRetries": ("max_retries", None),
+    "AllocatedCapacity": ("allocated_capacity", None),
+    "Timeout": ("timeout", None),
+    "MaxCapacity": ("max_capacity", None),
+    "SecurityConfiguration": ("security_configuration", None),
+    "NotificationProperty": ("notification_property", None),
+    "GlueVersion": ("glue_version", None),
+    "NumberOfWorkers": ("number_of_workers", None),
+    "WorkerType": ("worker_type", None),
+    "CodeGenConfigurationNodes": ("code_gen_configuration_nodes", None),
+    "ExecutionClass": ("execution_class", "STANDARD"),
+    "SourceControlDetails": ("source_control_details", None),
+}
+
+#: ``backend(account_id, region) -> moto's Glue backend``.
+GlueBackendFor = Callable[[str, str], Any]
+
+
+def moto_glue_backend(account_id: str, region: str) -> Any:
+    from moto.glue.models import glue_backends
+
+    return glue_backends[account_id][region]
+
+
+def _caller(request: ShimRequest) -> tuple[str, str]:
+    """(account, region) of a SigV4-signed request, as moto derives them: the region from
+    the credential scope, the account from the access key (moto's default account)."""
+    authorization = request.headers.get("authorization", "")
+    scope = re.search(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/", authorization)
+    access_key, region = (scope[1], scope[2]) if scope else ("", "us-east-1")
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key), region
+
+
+def glue_update_job_shim(backend_for: GlueBackendFor = moto_glue_backend) -> Shim:
+    """``AWSGlue.UpdateJob``: the named job's definition replaced by ``JobUpdate`` (a field
+    left out goes back to its default, as Glue overwrites the whole definition)."""
+
+    def shim(request: ShimRequest) -> ShimResponse | None:
+        if request.target != UPDATE_JOB_TARGET:
+            return None
+        body = _body_object(request, GLUE_CONTENT_TYPE)
+        if isinstance(body, ShimResponse):
+            return body
+        name, update = body.get("JobName"), body.get("JobUpdate")
+        if not isinstance(name, str) or not isinstance(update, dict):
+            return ShimResponse.error(
+                400,
+                "InvalidInputException",
+                "JobName and JobUpdate are required",
+                GLUE_CONTENT_TYPE,
+            )
+        job = backend_for(*_caller(request)).jobs.get(name)
+        if job is None:
+            return ShimResponse.error(
+                400, "EntityNotFoundException", f"Job {name} not found", GLUE_CONTENT_TYPE
+            )
+        for field_name, (attribute, default) in _JOB_FIELDS.items():
+            setattr(job, attribute, update.get(field_name, default))
+        job.last_modified_on = datetime.now().astimezone()
+        return ShimResponse.of_json(200, {"JobName": name}, GLUE_CONTENT_TYPE)
+
+    return shim
 
 
 # --- Step Functions: StartSyncExecution ----------------------------------------------------
@@ -317,6 +554,165 @@ def _sync_output(execution: Any, state_machine_arn: str, timed_out: bool) -> dic
     return answer
 
 
+# --- S3 bucket policies: conditions --------------------------------------------------------
+
+#: The request context the local cloud evaluates bucket policy conditions in.
+LOCAL_CONDITION_CONTEXT: Final[Mapping[str, str]] = {"aws:SecureTransport": "true"}
+
+
+def _like(pattern: str, value: str) -> bool:
+    """IAM's ``*``/``?`` wildcards, case-sensitive."""
+    regex = "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+    )
+    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+
+
+_POSITIVE: Final[dict[str, Callable[[str, str], bool]]] = {
+    "StringEquals": lambda expected, actual: actual == expected,
+    "StringEqualsIgnoreCase": lambda expected, actual: actual.lower() == expected.lower(),
+    "StringLike": _like,
+    "ArnEquals": lambda expected, actual: actual == expected,
+    "ArnLike": _like,
+    "Bool": lambda expected, actual: actual.lower() == expected.lower(),
+}
+_NEGATED: Final = {
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+}
+
+
+def _values(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [str(item).lower() if isinstance(item, bool) else str(item) for item in items]
+
+
+def condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
+    """One ``operator: {key: expected}`` of an IAM ``Condition`` against ``context`` (keys
+    compare case-insensitively): the ``String*``, ``Arn*``, ``Bool`` and ``Null``
+    operators, with ``...IfExists``. An operator it does not know does not hold."""
+    actual = next((v for k, v in context.items() if k.lower() == key.lower()), None)
+    if operator == "Null":
+        return (actual is None) == (_values(expected)[0].lower() == "true")
+    if_exists = operator.endswith("IfExists")
+    base = operator.removesuffix("IfExists")
+    if actual is None:
+        return if_exists or base in _NEGATED
+    if base in _NEGATED:
+        test = _POSITIVE[_NEGATED[base]]
+        return not any(test(candidate, actual) for candidate in _values(expected))
+    positive = _POSITIVE.get(base)
+    return positive is not None and any(
+        positive(candidate, actual) for candidate in _values(expected)
+    )
+
+
+def conditions_hold(condition: Mapping[str, Any] | None, context: Mapping[str, str]) -> bool:
+    """Whether a statement's whole ``Condition`` block holds (every operator, every key)."""
+    for operator, keys in (condition or {}).items():
+        if not isinstance(keys, Mapping):
+            return False
+        for key, expected in keys.items():
+            if not condition_holds(str(operator), str(key), expected, context):
+                return False
+    return True
+
+
+@contextmanager
+def evaluate_bucket_policy_conditions(
+    context: Mapping[str, str] = LOCAL_CONDITION_CONTEXT,
+) -> Iterator[None]:
+    """moto's ``FakeBucket.get_permission`` with conditions evaluated: a statement whose
+    ``Condition`` does not hold in ``context`` does not apply; the rest (action, resource,
+    principal ``*``) is moto's own ``IAMPolicyStatement``."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    from loyalty_maximizer.localcloud.moto_patches import _patched, _require
+
+    _require(FakeBucket, "get_permission", ("self", "action", "resource"))
+
+    def get_permission(bucket: FakeBucket, action: str, resource: str) -> PermissionResult:
+        if bucket.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(bucket.policy)
+        statements = document.get("Statement", [])
+        permitted = False
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if not conditions_hold(statement.get("Condition"), context):
+                continue
+            unconditional = {k: v for k, v in statement.items() if k != "Condition"}
+            result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+            if result == PermissionResult.DENIED:
+                return result
+            permitted = permitted or result == PermissionResult.PERMITTED
+        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+    with _patched(FakeBucket, "get_permission", get_permission):
+        yield
+
+
+LOG_DELIVERY_PRINCIPAL: Final = "logging.s3.amazonaws.com"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def grants_log_delivery(policy: Mapping[str, Any], bucket_arn: str, prefix: str | None) -> bool:
+    """Whether a bucket policy allows S3's log delivery service to put objects under
+    ``prefix`` of the bucket (what ``PutBucketLogging`` checks of the target bucket)."""
+    accepted = {f"{bucket_arn}/{prefix or ''}*", f"{bucket_arn}/*", bucket_arn}
+    for statement in _as_list(policy.get("Statement")):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+        if LOG_DELIVERY_PRINCIPAL not in services:
+            continue
+        actions = _as_list(statement.get("Action"))
+        if not any(action in ("s3:PutObject", "s3:*", "*") for action in actions):
+            continue
+        if accepted & set(_as_list(statement.get("Resource"))):
+            return True
+    return False
+
+
+@contextmanager
+def tolerate_log_delivery_policies() -> Iterator[None]:
+    """moto's ``FakeBucket._log_permissions_enabled_policy`` read through
+    :func:`grants_log_delivery`."""
+    from moto.s3.models import FakeBucket
+
+    from loyalty_maximizer.localcloud.moto_patches import _patched, _require
+
+    _require(FakeBucket, "_log_permissions_enabled_policy")
+
+    def log_permissions_enabled_policy(
+        target_bucket: FakeBucket, target_prefix: str | None
+    ) -> bool:
+        if not target_bucket.policy:
+            return False
+        try:
+            policy = json.loads(target_bucket.policy)
+        except ValueError:
+            return False
+        bucket_arn = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}"
+        return isinstance(policy, Mapping) and grants_log_delivery(
+            policy, bucket_arn, target_prefix
+        )
+
+    with _patched(
+        FakeBucket, "_log_permissions_enabled_policy", staticmethod(log_permissions_enabled_policy)
+    ):
+        yield
+
+
 # --- the middleware ------------------------------------------------------------------------
 
 
@@ -344,12 +740,15 @@ def _read_body(environ: WSGIEnvironment) -> bytes:
 
 
 class ShimMiddleware:
-    """A WSGI app: offers each JSON-protocol request to ``shims`` in order, else passes it to
-    ``app`` (moto)."""
+    """A WSGI app: a JSON-protocol request goes through ``rewrites`` (each may replace the
+    body), then to the first of ``shims`` that answers it, else to ``app`` (moto)."""
 
-    def __init__(self, app: WSGIApplication, shims: Iterable[Shim]) -> None:
+    def __init__(
+        self, app: WSGIApplication, shims: Iterable[Shim], rewrites: Iterable[Rewrite] = ()
+    ) -> None:
         self.app = app
         self.shims = list(shims)
+        self.rewrites = list(rewrites)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("HTTP_X_AMZ_TARGET"):
@@ -359,17 +758,44 @@ class ShimMiddleware:
                 headers=_headers(environ),
                 body=_read_body(environ),
             )
+            for rewrite in self.rewrites:
+                body = rewrite(request)
+                if body is not None:
+                    request = ShimRequest(request.method, request.path, request.headers, body)
+                    environ["wsgi.input"] = io.BytesIO(body)
+                    environ["CONTENT_LENGTH"] = str(len(body))
             for shim in self.shims:
                 response = shim(request)
                 if response is not None:
                     return _respond(response, start_response)
-        return self.app(environ, start_response)
+        try:
+            return self.app(environ, start_response)
+        except NotImplementedError as error:
+            return _respond(not_implemented(environ, error), start_response)
+
+
+def not_implemented(environ: WSGIEnvironment, error: NotImplementedError) -> ShimResponse:
+    """501 for an operation moto lacks, in the request's protocol (JSON with an
+    ``X-Amz-Target``, else XML), naming it: a clear error instead of retried 500s."""
+    target = str(environ.get("HTTP_X_AMZ_TARGET") or "")
+    message = f"the local cloud (moto) does not implement this operation: {error}"
+    if target:
+        content_type = str(environ.get("CONTENT_TYPE") or SFN_CONTENT_TYPE)
+        return ShimResponse.error(501, "NotImplemented", f"{target}: {message}", content_type)
+    body = (
+        "<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code>"
+        f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
+    )
+    return ShimResponse(501, body.encode(), "text/xml")
 
 
 def _respond(response: ShimResponse, start_response: StartResponse) -> Iterator[bytes]:
-    reason = {200: "OK", 400: "Bad Request", 500: "Internal Server Error"}.get(
-        response.status, "Service Unavailable" if response.status == 503 else "Error"
-    )
+    reason = {
+        200: "OK",
+        400: "Bad Request",
+        500: "Internal Server Error",
+        501: "Not Implemented",
+    }.get(response.status, "Service Unavailable" if response.status == 503 else "Error")
     start_response(
         f"{response.status} {reason}",
         [

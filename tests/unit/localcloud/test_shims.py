@@ -14,25 +14,46 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from loyalty_maximizer.localcloud.shims import (
+    LIST_VERSIONS_TARGET,
     START_SYNC_TARGET,
+    START_TARGET,
+    UPDATE_JOB_TARGET,
+    UPDATE_USER_POOL_TARGET,
     VALIDATE_TARGET,
     ShimMiddleware,
     ShimRequest,
     ShimResponse,
+    condition_holds,
+    conditions_hold,
+    evaluate_bucket_policy_conditions,
+    glue_update_job_shim,
+    grants_log_delivery,
+    keep_immutable_user_pool_settings,
+    list_state_machine_versions_shim,
+    name_unnamed_executions,
+    not_implemented,
     start_sync_execution_shim,
     textract_shim,
+    tolerate_log_delivery_policies,
     validate_state_machine_definition,
 )
 
 ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:loyalty-t-conversation"
 
 
+SIGNED = (
+    "AWS4-HMAC-SHA256 Credential=test/20260101/eu-west-1/glue/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=abc"
+)
+
+
 def request(target: str, body: Any = None, raw: bytes | None = None) -> ShimRequest:
     data = raw if raw is not None else json.dumps(body if body is not None else {}).encode()
-    return ShimRequest("POST", "/", {"x-amz-target": target}, data)
+    return ShimRequest("POST", "/", {"x-amz-target": target, "authorization": SIGNED}, data)
 
 
 # --- Textract ------------------------------------------------------------------------------
@@ -71,6 +92,207 @@ def test_textract_shim_leaves_other_services_and_refuses_bad_bodies() -> None:
     assert not_started is not None
     assert not_started.status == 503
     assert textract.calls == []
+
+
+# --- StartExecution without a name ---------------------------------------------------------
+
+
+def test_an_unnamed_execution_gets_a_uuid_name() -> None:
+    body = name_unnamed_executions(request(START_TARGET, {"stateMachineArn": ARN, "input": "{}"}))
+
+    assert body is not None
+    rewritten = json.loads(body)
+    assert rewritten["stateMachineArn"] == ARN
+    assert rewritten["input"] == "{}"
+    assert str(uuid.UUID(rewritten["name"])) == rewritten["name"]
+    assert name_unnamed_executions(request(START_TARGET, {"stateMachineArn": ARN})) != body
+
+
+def test_a_named_execution_and_other_targets_are_left_alone() -> None:
+    named = request(START_TARGET, {"stateMachineArn": ARN, "name": "aa-earning-0f3a9c1d"})
+    assert name_unnamed_executions(named) is None
+    assert name_unnamed_executions(request(START_TARGET, raw=b"{broken")) is None
+    assert name_unnamed_executions(request(START_SYNC_TARGET, {"stateMachineArn": ARN})) is None
+
+
+# --- UpdateUserPool --------------------------------------------------------------------------
+
+POOL_ID = "eu-west-1_abc123"
+
+
+def test_an_update_keeps_the_pools_username_settings() -> None:
+    asked: list[tuple[str, str, str]] = []
+
+    def settings(account: str, region: str, pool_id: str) -> dict[str, Any]:
+        asked.append((account, region, pool_id))
+        return {
+            "UsernameAttributes": ["email"],
+            "UsernameConfiguration": {"CaseSensitive": False},
+            "MfaConfiguration": "OFF",
+        }
+
+    rewrite = keep_immutable_user_pool_settings(settings)
+    body = rewrite(
+        request(UPDATE_USER_POOL_TARGET, {"UserPoolId": POOL_ID, "UserPoolTier": "LITE"})
+    )
+
+    assert body is not None
+    assert json.loads(body) == {
+        "UserPoolId": POOL_ID,
+        "UserPoolTier": "LITE",
+        "UsernameAttributes": ["email"],
+        "UsernameConfiguration": {"CaseSensitive": False},
+    }
+    assert asked == [("123456789012", "eu-west-1", POOL_ID)]
+
+
+def test_user_pool_rewrite_leaves_unknown_pools_and_other_targets() -> None:
+    rewrite = keep_immutable_user_pool_settings(lambda account, region, pool_id: None)
+    assert rewrite(request(UPDATE_USER_POOL_TARGET, {"UserPoolId": POOL_ID})) is None
+    other = keep_immutable_user_pool_settings(lambda *_: {"UsernameAttributes": ["email"]})
+    assert other(request("AWSCognitoIdentityProviderService.DescribeUserPool", {})) is None
+
+
+def test_update_user_pool_in_moto_keeps_email_sign_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        cognito = boto3.client("cognito-idp", region_name="eu-west-1")
+        pool_id = cognito.create_user_pool(PoolName="users", UsernameAttributes=["email"])[
+            "UserPool"
+        ]["Id"]
+        update = {"UserPoolId": pool_id, "MfaConfiguration": "OFF"}
+
+        body = keep_immutable_user_pool_settings()(request(UPDATE_USER_POOL_TARGET, update))
+        assert body is not None
+        # what moto's UpdateUserPool does with the request's parameters (boto3 itself would
+        # refuse to send a UsernameAttributes it knows UpdateUserPool does not take)
+        from moto.cognitoidp.models import cognitoidp_backends
+
+        backend = cognitoidp_backends["123456789012"]["eu-west-1"]
+        backend.update_user_pool(pool_id, json.loads(body))
+
+        pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        assert pool["UsernameAttributes"] == ["email"]
+
+
+# --- Glue UpdateJob ---------------------------------------------------------------------------
+
+
+@dataclass
+class FakeJob:
+    role: str = "arn:aws:iam::123456789012:role/old"
+    timeout: int | None = 60
+    default_arguments: dict[str, str] = field(default_factory=lambda: {"--old": "1"})
+    description: str | None = "old"
+    execution_class: str = "FLEX"
+    last_modified_on: datetime | None = None
+
+
+def test_update_job_replaces_the_definition() -> None:
+    job = FakeJob()
+    backends: list[tuple[str, str]] = []
+
+    class Backend:
+        def __init__(self) -> None:
+            self.jobs = {"loyalty-t-extract-facts": job}
+
+    def backend_for(account: str, region: str) -> Backend:
+        backends.append((account, region))
+        return Backend()
+
+    update = {
+        "Role": "arn:aws:iam::123456789012:role/new",
+        "Command": {"Name": "glueetl", "ScriptLocation": "s3://artifacts/glue/v2/job.py"},
+        "DefaultArguments": {"--new": "2"},
+        "Timeout": 30,
+    }
+    response = glue_update_job_shim(backend_for)(
+        request(UPDATE_JOB_TARGET, {"JobName": "loyalty-t-extract-facts", "JobUpdate": update})
+    )
+
+    assert response is not None
+    assert (response.status, response.json()) == (200, {"JobName": "loyalty-t-extract-facts"})
+    assert backends == [("123456789012", "eu-west-1")]
+    assert job.role.endswith("role/new")
+    assert job.default_arguments == {"--new": "2"}
+    assert job.timeout == 30
+    assert job.description is None  # left out: back to the default, as Glue overwrites
+    assert job.execution_class == "STANDARD"
+    assert job.last_modified_on is not None
+
+
+def test_update_job_of_a_missing_job_and_other_targets() -> None:
+    class Backend:
+        def __init__(self) -> None:
+            self.jobs: dict[str, FakeJob] = {}
+
+    shim = glue_update_job_shim(lambda account, region: Backend())
+    missing = shim(request(UPDATE_JOB_TARGET, {"JobName": "nope", "JobUpdate": {}}))
+    assert missing is not None
+    assert (missing.status, missing.json()["__type"]) == (400, "EntityNotFoundException")
+    invalid = shim(request(UPDATE_JOB_TARGET, {"JobName": "nope"}))
+    assert invalid is not None
+    assert invalid.json()["__type"] == "InvalidInputException"
+    assert shim(request("AWSGlue.GetJob", {"JobName": "nope"})) is None
+
+
+# --- ListStateMachineVersions -------------------------------------------------------------
+
+
+@dataclass
+class FakeVersion:
+    version: int
+    arn: str
+    creation_date: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def test_list_state_machine_versions_newest_first_with_paging() -> None:
+    machine = type("Machine", (), {})()
+    machine.versions = {n: FakeVersion(n, f"{ARN}:{n}") for n in (1, 2, 3)}
+    backend = type("Backend", (), {"describe_state_machine": lambda self, arn: machine})()
+    shim = list_state_machine_versions_shim(lambda account, region: backend)
+
+    first = shim(request(LIST_VERSIONS_TARGET, {"stateMachineArn": ARN, "maxResults": 2}))
+    assert first is not None
+    page = first.json()
+    assert [v["stateMachineVersionArn"] for v in page["stateMachineVersions"]] == [
+        f"{ARN}:3",
+        f"{ARN}:2",
+    ]
+    rest = shim(
+        request(
+            LIST_VERSIONS_TARGET,
+            {"stateMachineArn": ARN, "maxResults": 2, "nextToken": page["nextToken"]},
+        )
+    )
+    assert rest is not None
+    assert [v["stateMachineVersionArn"] for v in rest.json()["stateMachineVersions"]] == [
+        f"{ARN}:1"
+    ]
+    assert "nextToken" not in rest.json()
+
+
+def test_list_state_machine_versions_in_moto(moto_sfn: Any) -> None:
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+    created = moto_sfn.create_state_machine(
+        name="versioned",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+        publish=True,
+    )
+    response = list_state_machine_versions_shim()(
+        request(LIST_VERSIONS_TARGET, {"stateMachineArn": created["stateMachineArn"]})
+    )
+    assert response is not None
+    versions = response.json()["stateMachineVersions"]
+    assert [v["stateMachineVersionArn"] for v in versions] == [created["stateMachineVersionArn"]]
+
+    unknown = list_state_machine_versions_shim()(
+        request(LIST_VERSIONS_TARGET, {"stateMachineArn": ARN})
+    )
+    assert unknown is not None
+    assert unknown.json()["__type"] == "StateMachineDoesNotExist"
 
 
 # --- ValidateStateMachineDefinition --------------------------------------------------------
@@ -291,6 +513,152 @@ def test_start_sync_runs_an_express_machine_in_motos_interpreter(moto_sfn: Any) 
     assert time.monotonic() - started < 10
 
 
+# --- S3 bucket policy conditions -----------------------------------------------------------
+
+SECURE = {"aws:SecureTransport": "true"}
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "expected", "context", "holds"),
+    [
+        ("Bool", "aws:SecureTransport", "false", SECURE, False),
+        ("Bool", "aws:SecureTransport", "true", SECURE, True),
+        ("Bool", "aws:securetransport", True, SECURE, True),  # keys ignore case
+        ("StringEquals", "aws:SourceAccount", "123456789012", SECURE, False),  # key absent
+        ("StringNotEquals", "aws:SourceAccount", "123456789012", SECURE, True),
+        ("StringEqualsIfExists", "aws:SourceAccount", "123456789012", SECURE, True),
+        (
+            "ArnLike",
+            "aws:SourceArn",
+            ["arn:aws:s3:::docs-*"],
+            {"aws:SourceArn": "arn:aws:s3:::docs-1"},
+            True,
+        ),
+        (
+            "ArnNotLike",
+            "aws:SourceArn",
+            "arn:aws:s3:::docs-*",
+            {"aws:SourceArn": "arn:aws:s3:::docs-1"},
+            False,
+        ),
+        ("StringLike", "s3:prefix", "raw/?.pdf", {"s3:prefix": "raw/a.pdf"}, True),
+        ("Null", "aws:SourceArn", "true", SECURE, True),
+        ("Null", "aws:SecureTransport", "true", SECURE, False),
+        ("IpAddress", "aws:SourceIp", "10.0.0.0/8", {"aws:SourceIp": "10.1.2.3"}, False),  # unknown
+    ],
+)
+def test_condition_operators(
+    operator: str, key: str, expected: Any, context: dict[str, str], holds: bool
+) -> None:
+    assert condition_holds(operator, key, expected, context) is holds
+
+
+def test_a_condition_block_holds_only_when_every_operator_does() -> None:
+    context = {**SECURE, "aws:SourceAccount": "123456789012"}
+    both = {"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:SourceAccount": "1"}}
+    assert conditions_hold(None, context)
+    assert conditions_hold({"Bool": {"aws:SecureTransport": "true"}}, context)
+    assert not conditions_hold(both, context)
+
+
+def _policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+@pytest.fixture
+def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="loyalty-t-documents")
+        yield s3
+
+
+def test_deny_insecure_transport_lets_requests_through(moto_s3: Any) -> None:
+    deny_insecure = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::loyalty-t-documents", "arn:aws:s3:::loyalty-t-documents/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    moto_s3.put_bucket_policy(Bucket="loyalty-t-documents", Policy=_policy(deny_insecure))
+    with pytest.raises(ClientError, match="403"):  # moto alone denies everything
+        moto_s3.put_object(Bucket="loyalty-t-documents", Key="raw/a.html", Body=b"x")
+
+    with evaluate_bucket_policy_conditions():
+        moto_s3.put_object(Bucket="loyalty-t-documents", Key="raw/a.html", Body=b"x")
+        assert moto_s3.get_object(Bucket="loyalty-t-documents", Key="raw/a.html")["Body"].read()
+
+
+def test_an_unconditional_deny_still_denies(moto_s3: Any) -> None:
+    deny_raw = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::loyalty-t-documents/raw/*",
+    }
+    secure_deny: dict[str, Any] = {
+        **deny_raw,
+        "Resource": "arn:aws:s3:::loyalty-t-documents/archive/*",
+        "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+    }
+    moto_s3.put_bucket_policy(Bucket="loyalty-t-documents", Policy=_policy(deny_raw, secure_deny))
+
+    with evaluate_bucket_policy_conditions():
+        moto_s3.put_object(Bucket="loyalty-t-documents", Key="reports/r.json", Body=b"{}")
+        for key in ("raw/a.html", "archive/a.html"):
+            with pytest.raises(ClientError, match="403"):
+                moto_s3.put_object(Bucket="loyalty-t-documents", Key=key, Body=b"x")
+
+
+# --- S3 log delivery grants ----------------------------------------------------------------
+
+LOGS_ARN = "arn:aws:s3:::loyalty-t-access-logs"
+LOG_DELIVERY = {
+    "Sid": "S3ServerAccessLogDelivery",
+    "Effect": "Allow",
+    "Principal": {"Service": "logging.s3.amazonaws.com"},
+    "Action": "s3:PutObject",
+    "Resource": f"{LOGS_ARN}/*",
+}
+DENY_INSECURE = {
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": [LOGS_ARN, f"{LOGS_ARN}/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+
+def test_log_delivery_grant_is_found_beside_statements_for_everyone() -> None:
+    assert grants_log_delivery({"Statement": [DENY_INSECURE, LOG_DELIVERY]}, LOGS_ARN, "docs/")
+    as_lists = {**LOG_DELIVERY, "Action": ["s3:PutObject"], "Resource": [f"{LOGS_ARN}/docs/*"]}
+    assert grants_log_delivery({"Statement": [as_lists]}, LOGS_ARN, "docs/")
+    assert not grants_log_delivery({"Statement": [DENY_INSECURE]}, LOGS_ARN, "docs/")
+    other_bucket = {**LOG_DELIVERY, "Resource": "arn:aws:s3:::elsewhere/*"}
+    assert not grants_log_delivery({"Statement": other_bucket}, LOGS_ARN, None)
+
+
+def test_bucket_logging_to_a_bucket_with_a_deny_for_everyone(moto_s3: Any) -> None:
+    moto_s3.create_bucket(Bucket="loyalty-t-access-logs")
+    moto_s3.put_bucket_policy(
+        Bucket="loyalty-t-access-logs", Policy=_policy(DENY_INSECURE, LOG_DELIVERY)
+    )
+    logging_status = {
+        "LoggingEnabled": {"TargetBucket": "loyalty-t-access-logs", "TargetPrefix": "docs/"}
+    }
+    with pytest.raises(Exception, match=r"Principal|attribute 'get'"):  # moto alone crashes
+        moto_s3.put_bucket_logging(Bucket="loyalty-t-documents", BucketLoggingStatus=logging_status)
+
+    with tolerate_log_delivery_policies(), evaluate_bucket_policy_conditions():
+        moto_s3.put_bucket_logging(Bucket="loyalty-t-documents", BucketLoggingStatus=logging_status)
+        enabled = moto_s3.get_bucket_logging(Bucket="loyalty-t-documents")["LoggingEnabled"]
+    assert enabled["TargetBucket"] == "loyalty-t-access-logs"
+
+
 # --- the middleware ------------------------------------------------------------------------
 
 
@@ -308,14 +676,14 @@ class RecordingApp:
 
 def call(middleware: ShimMiddleware, environ: dict[str, Any]) -> tuple[str, bytes]:
     statuses: list[str] = []
-    body = b"".join(middleware(environ, lambda status, headers: statuses.append(status)))  # type: ignore[arg-type, func-returns-value]
+    body = b"".join(middleware(environ, lambda status, headers: statuses.append(status)))  # type: ignore[arg-type]
     return statuses[0], body
 
 
 def test_middleware_answers_shimmed_targets_and_passes_the_rest_to_moto() -> None:
     moto = RecordingApp()
     middleware = ShimMiddleware(
-        moto,  # type: ignore[arg-type]
+        moto,
         [lambda r: ShimResponse(200, b"shim") if r.target == "X.Shimmed" else None],
     )
     shimmed = {
@@ -336,6 +704,20 @@ def test_middleware_answers_shimmed_targets_and_passes_the_rest_to_moto() -> Non
     assert call(middleware, passed) == ("200 OK", b"moto")
     assert moto.bodies == [b'{"a": 1}\n']  # moto still reads the whole body
 
+    rewriting = ShimMiddleware(
+        moto,
+        [],
+        [lambda r: b'{"name": "given"}' if r.target == "X.Rewritten" else None],
+    )
+    rewritten = {
+        "REQUEST_METHOD": "POST",
+        "HTTP_X_AMZ_TARGET": "X.Rewritten",
+        "CONTENT_LENGTH": "2",
+        "wsgi.input": io.BytesIO(b"{}"),
+    }
+    assert call(rewriting, rewritten) == ("200 OK", b"moto")
+    assert moto.bodies[-1] == b'{"name": "given"}'  # moto answers the rewritten request
+
     stream = io.BytesIO(b"bytes")
     upload = {
         "REQUEST_METHOD": "PUT",
@@ -350,7 +732,37 @@ def test_middleware_answers_shimmed_targets_and_passes_the_rest_to_moto() -> Non
         start_response("200 OK", [])
         return [b""]
 
-    untouched = ShimMiddleware(app, [lambda r: ShimResponse(200, b"shim")])  # type: ignore[arg-type]
+    untouched = ShimMiddleware(app, [lambda r: ShimResponse(200, b"shim")])
     call(untouched, upload)
     assert seen == [stream]
     assert stream.tell() == 0  # no X-Amz-Target: the body is moto's alone
+
+
+def test_middleware_answers_501_for_what_moto_does_not_implement() -> None:
+    def moto(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise NotImplementedError("The update_job action has not been implemented")
+
+    middleware = ShimMiddleware(moto, [])
+    json_request = {
+        "REQUEST_METHOD": "POST",
+        "HTTP_X_AMZ_TARGET": "AWSGlue.UpdateJob",
+        "CONTENT_TYPE": "application/x-amz-json-1.1",
+        "CONTENT_LENGTH": "2",
+        "wsgi.input": io.BytesIO(b"{}"),
+    }
+    status, body = call(middleware, json_request)
+    assert status == "501 Not Implemented"
+    error = json.loads(body)
+    assert error["__type"] == "NotImplemented"
+    assert "AWSGlue.UpdateJob" in error["message"]
+    assert "update_job" in error["message"]
+
+    xml_request = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "wsgi.input": io.BytesIO()}
+    status, body = call(middleware, xml_request)
+    assert status == "501 Not Implemented"
+    assert b"<Code>NotImplemented</Code>" in body
+
+
+def test_not_implemented_escapes_the_message() -> None:
+    response = not_implemented({}, NotImplementedError("<tag> & co"))
+    assert b"&lt;tag&gt; &amp; co" in response.body

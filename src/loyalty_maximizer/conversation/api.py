@@ -17,23 +17,19 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from loyalty_maximizer.conversation.agent import run_conversation
 from loyalty_maximizer.conversation.errors import (
     ConversationFailed,
     ConversationTimedOut,
     Throttled,
 )
 from loyalty_maximizer.conversation.messages import Citation, Message, UserMessage
-from loyalty_maximizer.conversation.providers.base import ModelProvider
 from loyalty_maximizer.conversation.store import (
     ConversationStore,
     ProfileRepository,
     title_of,
     utc_now,
 )
-from loyalty_maximizer.conversation.tool_runner import ToolRunner
 from loyalty_maximizer.errors import Forbidden, InvalidRequest, LoyaltyError
-from loyalty_maximizer.graph.repository import KnowledgeRepository
 from loyalty_maximizer.profiles import (
     Preferences,
     ProfileStore,
@@ -44,7 +40,13 @@ from loyalty_maximizer.profiles import (
 from loyalty_maximizer.tools.requests import _field_path
 
 if TYPE_CHECKING:
+    # Types only: the API Lambda's cold start must not import the agent, the model
+    # providers and every tool (InProcessExecutor imports the loop when it runs).
     from mypy_boto3_stepfunctions import SFNClient
+
+    from loyalty_maximizer.conversation.providers.base import ModelProvider
+    from loyalty_maximizer.conversation.tool_runner import ToolRunner
+    from loyalty_maximizer.graph.repository import KnowledgeRepository
 
 # The conversation machine's TimeoutSeconds is 25 and the API's limit 30: model steps stop
 # starting model calls after this budget, leaving the machine time to answer.
@@ -280,6 +282,8 @@ class InProcessExecutor:
             if self.budget_seconds is None
             else int((self._clock().timestamp() + self.budget_seconds) * 1000)
         )
+        from loyalty_maximizer.conversation.agent import run_conversation
+
         output = run_conversation(
             user_id,
             conversation_id,

@@ -4,7 +4,8 @@ stores, the knowledge repository over Neptune, the tool runner, the model provid
 conversation machine. Any piece can be injected instead (tests, the local cloud).
 
 Nothing is built at import or construction: a handler creates its ``Runtime`` at module
-level and each piece appears when a request first needs it.
+level and each piece appears when a request first needs it. The pieces' modules are imported
+then too, so a cold start pays only for what its first request uses.
 """
 
 from __future__ import annotations
@@ -22,22 +23,21 @@ from botocore.config import Config
 from loyalty_maximizer.conversation.api import StepFunctionsExecutor
 from loyalty_maximizer.conversation.dynamo import DynamoConversationStore, DynamoProfileStore
 from loyalty_maximizer.conversation.errors import ConfigurationError
-from loyalty_maximizer.conversation.providers.base import ModelProvider
-from loyalty_maximizer.conversation.providers.factory import provider_from_env
 from loyalty_maximizer.conversation.store import (
     DEFAULT_TTL_DAYS,
     ConversationStore,
     ProfileRepository,
     utc_now,
 )
-from loyalty_maximizer.conversation.tool_runner import ToolRunner
-from loyalty_maximizer.graph.neptune import NeptuneClient
-from loyalty_maximizer.graph.repository import CypherRunner, KnowledgeRepository
-from loyalty_maximizer.model_calls import ConverseClient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_stepfunctions import SFNClient
+
+    from loyalty_maximizer.conversation.providers.base import ModelProvider
+    from loyalty_maximizer.conversation.tool_runner import ToolRunner
+    from loyalty_maximizer.graph.repository import CypherRunner, KnowledgeRepository
+    from loyalty_maximizer.model_calls import ConverseClient
 
 DEFAULT_MAX_TOOL_ITERATIONS = 6
 # How long a warm container trusts its cached reference data before reading the graph
@@ -135,6 +135,8 @@ class Runtime:
         region = self.env.get("AWS_REGION") or self.session.region_name
         if not region:
             raise ConfigurationError("no AWS region: set AWS_REGION")
+        from loyalty_maximizer.graph.neptune import NeptuneClient
+
         return NeptuneClient.from_session(
             self._require("NEPTUNE_ENDPOINT"), region, self.session, self.http
         )
@@ -162,16 +164,22 @@ class Runtime:
     def repository(self) -> KnowledgeRepository:
         if self._repository is not None:
             return self._repository
+        from loyalty_maximizer.graph.repository import KnowledgeRepository
+
         return KnowledgeRepository(self.cypher, max_age=KNOWLEDGE_MAX_AGE_SECONDS)
 
     @cached_property
     def tools(self) -> ToolRunner:
+        from loyalty_maximizer.conversation.tool_runner import ToolRunner
+
         return ToolRunner(self.repository, self.profiles)
 
     @cached_property
     def provider(self) -> ModelProvider:
         if self._provider is not None:
             return self._provider
+        from loyalty_maximizer.conversation.providers.factory import provider_from_env
+
         return provider_from_env(self.env, bedrock_client=self._bedrock, http=self.http)
 
     @cached_property

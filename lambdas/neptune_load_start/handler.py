@@ -11,8 +11,6 @@ import os
 from functools import cache
 from typing import Any
 
-import boto3
-import requests
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,10 +26,7 @@ tracer = Tracer()
 
 @cache
 def neptune() -> NeptuneClient:
-    session = boto3.Session()
-    return NeptuneClient.from_session(
-        os.environ["NEPTUNE_ENDPOINT"], str(session.region_name), session, requests.Session()
-    )
+    return NeptuneClient.from_environment()
 
 
 @logger.inject_lambda_context(correlation_id_path="runId")

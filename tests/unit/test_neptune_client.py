@@ -549,3 +549,15 @@ def test_from_session__no_credentials__raises(http: requests.Session) -> None:
     # WHEN / THEN the error says how to provide them
     with pytest.raises(NeptuneError, match="no AWS credentials"):
         NeptuneClient.from_session("db.example", REGION, NoCredentials(), http)
+
+
+def test_from_environment__needs_the_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+
+    with pytest.raises(NeptuneError, match="NEPTUNE_ENDPOINT is not set"):
+        NeptuneClient.from_environment({})
+    client = NeptuneClient.from_environment({"NEPTUNE_ENDPOINT": "https://db.example:8182"})
+
+    assert isinstance(client, NeptuneClient)

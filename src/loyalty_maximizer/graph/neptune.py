@@ -9,8 +9,9 @@ Neptune answered.
 from __future__ import annotations
 
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
@@ -146,6 +147,19 @@ class NeptuneClient:
                 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables, or run with an IAM role"
             )
         return cls(endpoint, region, credentials, http, timeout=timeout)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> NeptuneClient:
+        """A Lambda's client: ``NEPTUNE_ENDPOINT``, and the region and credentials of the
+        default boto3 session (the function's role)."""
+        import boto3
+
+        env = os.environ if environ is None else environ
+        if not env.get("NEPTUNE_ENDPOINT"):
+            raise NeptuneError("NEPTUNE_ENDPOINT is not set: the function's configuration needs it")
+        session = boto3.Session()
+        region = session.region_name or env.get("AWS_REGION", "")
+        return cls.from_session(env["NEPTUNE_ENDPOINT"], region, session, requests.Session())
 
     def _request(
         self,

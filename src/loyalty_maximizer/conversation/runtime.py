@@ -16,10 +16,6 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import boto3
-import requests
-from botocore.config import Config
-
 from loyalty_maximizer.conversation.api import StepFunctionsExecutor
 from loyalty_maximizer.conversation.dynamo import DynamoConversationStore, DynamoProfileStore
 from loyalty_maximizer.conversation.errors import ConfigurationError
@@ -31,6 +27,8 @@ from loyalty_maximizer.conversation.store import (
 )
 
 if TYPE_CHECKING:
+    import boto3
+    import requests
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -45,9 +43,7 @@ DEFAULT_MAX_TOOL_ITERATIONS = 6
 KNOWLEDGE_MAX_AGE_SECONDS = 300.0
 # A synchronous execution runs up to the machine's 25 s; the call must outwait it, and must
 # not be retried (that would run the conversation twice).
-STEPFUNCTIONS_CLIENT_CONFIG = Config(
-    connect_timeout=5, read_timeout=40, retries={"total_max_attempts": 1}
-)
+STEPFUNCTIONS_READ_TIMEOUT_SECONDS = 40
 
 
 class Runtime:
@@ -112,11 +108,19 @@ class Runtime:
 
     @cached_property
     def session(self) -> boto3.Session:
-        return self._session or boto3.Session()
+        if self._session is not None:
+            return self._session
+        import boto3  # on first use: the SDK is a large part of a cold start
+
+        return boto3.Session()
 
     @cached_property
     def http(self) -> requests.Session:
-        return self._http or requests.Session()
+        if self._http is not None:
+            return self._http
+        import requests
+
+        return requests.Session()
 
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
@@ -124,9 +128,16 @@ class Runtime:
 
     @cached_property
     def stepfunctions(self) -> SFNClient:
-        return self._stepfunctions or self.session.client(
-            "stepfunctions", config=STEPFUNCTIONS_CLIENT_CONFIG
+        if self._stepfunctions is not None:
+            return self._stepfunctions
+        from botocore.config import Config
+
+        config = Config(
+            connect_timeout=5,
+            read_timeout=STEPFUNCTIONS_READ_TIMEOUT_SECONDS,
+            retries={"total_max_attempts": 1},
         )
+        return self.session.client("stepfunctions", config=config)
 
     @cached_property
     def cypher(self) -> CypherRunner:

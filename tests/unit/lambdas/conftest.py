@@ -53,3 +53,20 @@ def load_handler(name: str) -> ModuleType:
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def aws_clients(region: str, *services: str) -> dict[str, Any]:
+    """boto3 clients with fake credentials, one per service, for handlers under moto.
+
+    Built outside ``mock_aws`` and used inside it: moto intercepts them when they call."""
+    import boto3
+
+    return {
+        service: boto3.client(
+            service,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for service in services
+    }

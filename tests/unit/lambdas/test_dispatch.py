@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
-from tests.unit.lambdas.conftest import ROOT, LambdaContext, load_event, load_handler
+from tests.unit.lambdas.conftest import ROOT, LambdaContext, aws_clients, load_event, load_handler
 
 from loyalty_maximizer.documents.model import PreparedDocument
 
@@ -28,15 +27,7 @@ DOCUMENTS = ROOT / "samples" / "documents"
 
 @pytest.fixture(scope="module")
 def clients() -> dict[str, Any]:
-    return {
-        service: boto3.client(
-            service,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        for service in ("s3", "textract")
-    }
+    return aws_clients(REGION, "s3", "textract")
 
 
 @pytest.fixture

@@ -7,25 +7,16 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
-from tests.unit.lambdas.conftest import LambdaContext, load_event, load_handler
+from tests.unit.lambdas.conftest import LambdaContext, aws_clients, load_event, load_handler
 
 REGION = "eu-west-1"
 
 
 @pytest.fixture(scope="module")
 def clients() -> dict[str, Any]:
-    return {
-        service: boto3.client(
-            service,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        for service in ("sns", "sqs")
-    }
+    return aws_clients(REGION, "sns", "sqs")
 
 
 @pytest.fixture

@@ -19,6 +19,25 @@ state machines:
   callback that arrives before a task with ``HeartbeatSeconds`` starts waiting.
   ``fix_step_functions_interpreter`` fixes both.
 
+Then the patches that keep what Terraform wrote readable as AWS would answer, so a second
+``terraform apply`` plans nothing and the local policies behave as AWS's do:
+
+- ``evaluate_bucket_policy_conditions``: moto evaluates a bucket policy ignoring every
+  condition operator but ``StringEquals``, so the usual ``DenyInsecureTransport``
+  statement (``Deny s3:*`` when ``aws:SecureTransport`` is ``false``) denies every object
+  request. With the patch a statement applies only when its conditions hold in the
+  request context, where ``aws:SecureTransport`` is ``true``: the local cloud stands in for
+  AWS's HTTPS endpoints over loopback.
+- ``tolerate_log_delivery_policies``: ``PutBucketLogging`` reads the target bucket's
+  policy for the log delivery grant and fails with a 500 on any statement whose
+  ``Principal`` is ``"*"`` (such as ``DenyInsecureTransport``), and on an ``Action`` or
+  ``Resource`` list. The patch reads the policy as IAM does.
+- ``keep_lambda_dead_letter_config``: moto drops a function's ``DeadLetterConfig``, so
+  every plan wanted to set it again (and published a new version to do so).
+- ``describe_group_rule_descriptions``: a security group rule that references another
+  group keeps its ``Description`` in the group pair, which moto's
+  ``DescribeSecurityGroupRules`` leaves out.
+
 Each patch is a context manager that restores moto on exit. moto is imported inside
 them, so importing this module does not need moto. They check the attributes they
 replace and raise ``MotoPatchError`` naming the expected moto version when moto changed.
@@ -28,6 +47,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -412,4 +432,230 @@ def fix_step_functions_interpreter() -> Iterator[None]:
         _patched(CallbackEndpoint, "setup_heartbeat_endpoint", setup_heartbeat_endpoint),
         _patched(StepFunctionResponse, "send_task_failure", send_task_failure),
     ):
+        yield
+
+
+# --- S3 bucket policies: conditions --------------------------------------------------------
+
+#: The request context the local cloud evaluates bucket policy conditions in.
+LOCAL_CONDITION_CONTEXT: Final[Mapping[str, str]] = {"aws:SecureTransport": "true"}
+
+
+def _like(pattern: str, value: str) -> bool:
+    """IAM's ``*``/``?`` wildcards, case-sensitive."""
+    regex = "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+    )
+    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+
+
+_POSITIVE: Final[dict[str, Callable[[str, str], bool]]] = {
+    "StringEquals": lambda expected, actual: actual == expected,
+    "StringEqualsIgnoreCase": lambda expected, actual: actual.lower() == expected.lower(),
+    "StringLike": _like,
+    "ArnEquals": lambda expected, actual: actual == expected,
+    "ArnLike": _like,
+    "Bool": lambda expected, actual: actual.lower() == expected.lower(),
+}
+_NEGATED: Final = {
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+}
+
+
+def _values(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [str(item).lower() if isinstance(item, bool) else str(item) for item in items]
+
+
+def condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
+    """One ``operator: {key: expected}`` of an IAM ``Condition`` against ``context`` (keys
+    compare case-insensitively): the ``String*``, ``Arn*``, ``Bool`` and ``Null``
+    operators, with ``...IfExists``. An operator it does not know does not hold."""
+    actual = next((v for k, v in context.items() if k.lower() == key.lower()), None)
+    if operator == "Null":
+        return (actual is None) == (_values(expected)[0].lower() == "true")
+    if_exists = operator.endswith("IfExists")
+    base = operator.removesuffix("IfExists")
+    if actual is None:
+        return if_exists or base in _NEGATED
+    if base in _NEGATED:
+        test = _POSITIVE[_NEGATED[base]]
+        return not any(test(candidate, actual) for candidate in _values(expected))
+    positive = _POSITIVE.get(base)
+    return positive is not None and any(
+        positive(candidate, actual) for candidate in _values(expected)
+    )
+
+
+def conditions_hold(condition: Mapping[str, Any] | None, context: Mapping[str, str]) -> bool:
+    """Whether a statement's whole ``Condition`` block holds (every operator, every key)."""
+    for operator, keys in (condition or {}).items():
+        if not isinstance(keys, Mapping):
+            return False
+        for key, expected in keys.items():
+            if not condition_holds(str(operator), str(key), expected, context):
+                return False
+    return True
+
+
+@contextmanager
+def evaluate_bucket_policy_conditions(
+    context: Mapping[str, str] = LOCAL_CONDITION_CONTEXT,
+) -> Iterator[None]:
+    """moto's ``FakeBucket.get_permission`` with conditions evaluated: a statement whose
+    ``Condition`` does not hold in ``context`` does not apply; the rest (action, resource,
+    principal ``*``) is moto's own ``IAMPolicyStatement``."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    _require(FakeBucket, "get_permission", ("self", "action", "resource"))
+
+    def get_permission(bucket: FakeBucket, action: str, resource: str) -> PermissionResult:
+        if bucket.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(bucket.policy)
+        statements = document.get("Statement", [])
+        permitted = False
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if not conditions_hold(statement.get("Condition"), context):
+                continue
+            unconditional = {k: v for k, v in statement.items() if k != "Condition"}
+            result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+            if result == PermissionResult.DENIED:
+                return result
+            permitted = permitted or result == PermissionResult.PERMITTED
+        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+    with _patched(FakeBucket, "get_permission", get_permission):
+        yield
+
+
+LOG_DELIVERY_PRINCIPAL: Final = "logging.s3.amazonaws.com"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def grants_log_delivery(policy: Mapping[str, Any], bucket_arn: str, prefix: str | None) -> bool:
+    """Whether a bucket policy allows S3's log delivery service to put objects under
+    ``prefix`` of the bucket (what ``PutBucketLogging`` checks of the target bucket)."""
+    accepted = {f"{bucket_arn}/{prefix or ''}*", f"{bucket_arn}/*", bucket_arn}
+    for statement in _as_list(policy.get("Statement")):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+        if LOG_DELIVERY_PRINCIPAL not in services:
+            continue
+        actions = _as_list(statement.get("Action"))
+        if not any(action in ("s3:PutObject", "s3:*", "*") for action in actions):
+            continue
+        if accepted & set(_as_list(statement.get("Resource"))):
+            return True
+    return False
+
+
+@contextmanager
+def tolerate_log_delivery_policies() -> Iterator[None]:
+    """moto's ``FakeBucket._log_permissions_enabled_policy`` read through
+    :func:`grants_log_delivery`."""
+    from moto.s3.models import FakeBucket
+
+    _require(FakeBucket, "_log_permissions_enabled_policy")
+
+    def log_permissions_enabled_policy(
+        target_bucket: FakeBucket, target_prefix: str | None
+    ) -> bool:
+        if not target_bucket.policy:
+            return False
+        try:
+            policy = json.loads(target_bucket.policy)
+        except ValueError:
+            return False
+        bucket_arn = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}"
+        return isinstance(policy, Mapping) and grants_log_delivery(
+            policy, bucket_arn, target_prefix
+        )
+
+    with _patched(
+        FakeBucket, "_log_permissions_enabled_policy", staticmethod(log_permissions_enabled_policy)
+    ):
+        yield
+
+
+# --- the middleware ------------------------------------------------------------------------
+
+
+# --- Lambda: DeadLetterConfig ----------------------------------------------------------------
+
+
+def _dead_letter_config(value: Any) -> dict[str, str] | None:
+    """A ``DeadLetterConfig`` as Lambda answers it: ``{"TargetArn"}``, or None when unset
+    (an empty ``TargetArn`` removes it)."""
+    if isinstance(value, Mapping) and value.get("TargetArn"):
+        return {"TargetArn": str(value["TargetArn"])}
+    return None
+
+
+@contextmanager
+def keep_lambda_dead_letter_config() -> Iterator[None]:
+    """moto's ``LambdaFunction`` remembering the ``DeadLetterConfig`` it is created or
+    updated with and answering it in ``GetFunction``/``GetFunctionConfiguration``."""
+    from moto.awslambda.models import LambdaFunction
+
+    init = _require(LambdaFunction, "__init__", ("self", "account_id", "spec", "region", "version"))
+    update = _require(LambdaFunction, "update_configuration", ("self", "config_updates"))
+    configuration = _require(LambdaFunction, "get_configuration", ("self", "on_create"))
+
+    def patched_init(
+        function: Any, account_id: str, spec: dict[str, Any], region: str, version: Any = 1
+    ) -> None:
+        init(function, account_id, spec, region, version)
+        function.loyalty_dead_letter_config = _dead_letter_config(spec.get("DeadLetterConfig"))
+
+    def patched_update(function: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "DeadLetterConfig" in config_updates:
+            function.loyalty_dead_letter_config = _dead_letter_config(
+                config_updates["DeadLetterConfig"]
+            )
+        return cast(dict[str, Any], update(function, config_updates))
+
+    def patched_configuration(function: Any, on_create: bool = False) -> dict[str, Any]:
+        config = cast(dict[str, Any], configuration(function, on_create))
+        dead_letter = getattr(function, "loyalty_dead_letter_config", None)
+        if dead_letter is not None:
+            config["DeadLetterConfig"] = dict(dead_letter)
+        return config
+
+    with (
+        _patched(LambdaFunction, "__init__", patched_init),
+        _patched(LambdaFunction, "update_configuration", patched_update),
+        _patched(LambdaFunction, "get_configuration", patched_configuration),
+    ):
+        yield
+
+
+# --- EC2: descriptions of rules that reference a group ---------------------------------------
+
+
+@contextmanager
+def describe_group_rule_descriptions() -> Iterator[None]:
+    """moto's ``SecurityGroupRule.description`` reading the referenced group pair's
+    ``Description`` too (moto reads only the CIDR range's)."""
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    _require(SecurityGroupRule, "description")
+
+    def description(rule: Any) -> str | None:
+        found = rule.ip_range.get("Description") or rule.source_group.get("Description")
+        return None if found is None else str(found)
+
+    with _patched(SecurityGroupRule, "description", property(description)):
         yield

@@ -50,20 +50,23 @@ from loyalty_maximizer.localcloud.moto_patches import (
     LambdaFunctionError,
     LambdaInvocation,
     LambdaServiceError,
+    describe_group_rule_descriptions,
+    evaluate_bucket_policy_conditions,
     fix_step_functions_interpreter,
+    keep_lambda_dead_letter_config,
     route_glue_job_runs,
     route_lambda_invocations,
+    tolerate_log_delivery_policies,
 )
 from loyalty_maximizer.localcloud.shims import (
     ShimMiddleware,
-    evaluate_bucket_policy_conditions,
+    default_user_pool_tier,
     glue_update_job_shim,
     keep_immutable_user_pool_settings,
     list_state_machine_versions_shim,
     name_unnamed_executions,
     start_sync_execution_shim,
     textract_shim,
-    tolerate_log_delivery_policies,
     validate_state_machine_definition,
 )
 
@@ -276,6 +279,8 @@ class LocalCloud:
         stack.enter_context(fix_step_functions_interpreter())
         stack.enter_context(evaluate_bucket_policy_conditions())
         stack.enter_context(tolerate_log_delivery_policies())
+        stack.enter_context(keep_lambda_dead_letter_config())
+        stack.enter_context(describe_group_rule_descriptions())
         shims = [
             textract_shim(lambda: self._textract),
             validate_state_machine_definition,
@@ -283,7 +288,11 @@ class LocalCloud:
             start_sync_execution_shim(),
             glue_update_job_shim(),
         ]
-        rewrites = [name_unnamed_executions, keep_immutable_user_pool_settings()]
+        rewrites = [
+            name_unnamed_executions,
+            default_user_pool_tier,
+            keep_immutable_user_pool_settings(),
+        ]
         moto = _MotoHttpServer(self.host, port, lambda app: ShimMiddleware(app, shims, rewrites))
         stack.callback(moto.stop)
         stack.enter_context(_interpreter_endpoint(moto.port))

@@ -19,7 +19,9 @@ The rewrites (a new body for moto, which then answers):
   ``UsernameAttributes``, ``AliasAttributes`` or ``UsernameConfiguration``, so nobody
   sends them; moto resets whatever the update leaves out, so after the first update
   users could no longer sign in by email and Terraform replaced the pool on every plan.
-  The rewrite adds the pool's current values.
+  Likewise the pool's ``UserPoolTier`` (the provider's update leaves it out; AWS keeps it,
+  moto dropped it and the next plan wanted to set it again). The rewrite adds the pool's
+  current values; :func:`default_user_pool_tier` gives a new pool AWS's default tier.
 
 The shims:
 
@@ -41,19 +43,8 @@ The shims:
   Functions backend (which interprets the ASL) and polled until it stops or the machine's
   ``TimeoutSeconds`` passed; the answer has StartSyncExecution's shape.
 
-Two fixes are not request shims but moto patches, kept here with the rest of what the local
-cloud adds, both about S3 bucket policies Terraform writes:
-
-- :func:`evaluate_bucket_policy_conditions`: moto evaluates a bucket policy ignoring every
-  condition operator but ``StringEquals``, so the usual ``DenyInsecureTransport``
-  statement (``Deny s3:*`` when ``aws:SecureTransport`` is ``false``) denies every object
-  request. With the patch a statement applies only when its conditions hold in the
-  request context, where ``aws:SecureTransport`` is ``true``: the local cloud stands in for
-  AWS's HTTPS endpoints over loopback.
-- :func:`tolerate_log_delivery_policies`: ``PutBucketLogging`` reads the target bucket's
-  policy for the log delivery grant and fails with a 500 on any statement whose
-  ``Principal`` is ``"*"`` (such as ``DenyInsecureTransport``), and on an ``Action`` or
-  ``Resource`` list. The patch reads the policy as IAM does.
+The moto model patches the local cloud needs (bucket policy conditions, log delivery
+policies, and others) are in ``moto_patches``.
 
 boto3 sends ``StartSyncExecution`` to the ``sync-`` host prefix (``sync-states.<region>...``
 on AWS); with an ``endpoint_url`` it would call ``http://sync-127.0.0.1:4566``, which does not
@@ -70,7 +61,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
@@ -198,11 +188,14 @@ def name_unnamed_executions(request: ShimRequest) -> bytes | None:
 # --- Cognito: UpdateUserPool ----------------------------------------------------------------
 
 UPDATE_USER_POOL_TARGET: Final = "AWSCognitoIdentityProviderService.UpdateUserPool"
-#: What a user pool keeps for life (UpdateUserPool does not take them).
-IMMUTABLE_USER_POOL_SETTINGS: Final = (
+#: What an ``UpdateUserPool`` that leaves them out does not change on AWS: the settings a
+#: pool keeps for life (UpdateUserPool does not take them) and its feature plan, which
+#: changes only when an update names one. moto resets every setting an update omits.
+KEPT_USER_POOL_SETTINGS: Final = (
     "UsernameAttributes",
     "AliasAttributes",
     "UsernameConfiguration",
+    "UserPoolTier",
 )
 #: ``pool_settings(account, region, pool id) -> the pool's settings`` (None: no such pool).
 PoolSettings = Callable[[str, str, str], Mapping[str, Any] | None]
@@ -218,7 +211,8 @@ def moto_user_pool_settings(account_id: str, region: str, pool_id: str) -> Mappi
 def keep_immutable_user_pool_settings(
     pool_settings: PoolSettings = moto_user_pool_settings,
 ) -> Rewrite:
-    """An ``UpdateUserPool`` body with the pool's immutable settings added."""
+    """An ``UpdateUserPool`` body with the pool's kept settings (``KEPT_USER_POOL_SETTINGS``)
+    added where the update leaves them out."""
 
     def rewrite(request: ShimRequest) -> bytes | None:
         if request.target != UPDATE_USER_POOL_TARGET:
@@ -236,12 +230,32 @@ def keep_immutable_user_pool_settings(
             return None  # moto answers ResourceNotFoundException
         kept = {
             name: current[name]
-            for name in IMMUTABLE_USER_POOL_SETTINGS
+            for name in KEPT_USER_POOL_SETTINGS
             if name not in body and current.get(name) is not None
         }
         return json.dumps({**body, **kept}).encode() if kept else None
 
     return rewrite
+
+
+CREATE_USER_POOL_TARGET: Final = "AWSCognitoIdentityProviderService.CreateUserPool"
+#: The feature plan AWS gives a pool created without one.
+DEFAULT_USER_POOL_TIER: Final = "ESSENTIALS"
+
+
+def default_user_pool_tier(request: ShimRequest) -> bytes | None:
+    """A ``CreateUserPool`` body with AWS's default ``UserPoolTier`` when it names none (the
+    provider creates the pool without one; moto then describes it without a tier and every
+    plan wanted to set it)."""
+    if request.target != CREATE_USER_POOL_TARGET:
+        return None
+    try:
+        body = request.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("UserPoolTier"):
+        return None
+    return json.dumps({**body, "UserPoolTier": DEFAULT_USER_POOL_TIER}).encode()
 
 
 # --- Step Functions: ValidateStateMachineDefinition ----------------------------------------
@@ -552,168 +566,6 @@ def _sync_output(execution: Any, state_machine_arn: str, timed_out: bool) -> dic
     if cause is not None:
         answer["cause"] = cause
     return answer
-
-
-# --- S3 bucket policies: conditions --------------------------------------------------------
-
-#: The request context the local cloud evaluates bucket policy conditions in.
-LOCAL_CONDITION_CONTEXT: Final[Mapping[str, str]] = {"aws:SecureTransport": "true"}
-
-
-def _like(pattern: str, value: str) -> bool:
-    """IAM's ``*``/``?`` wildcards, case-sensitive."""
-    regex = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-    )
-    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
-
-
-_POSITIVE: Final[dict[str, Callable[[str, str], bool]]] = {
-    "StringEquals": lambda expected, actual: actual == expected,
-    "StringEqualsIgnoreCase": lambda expected, actual: actual.lower() == expected.lower(),
-    "StringLike": _like,
-    "ArnEquals": lambda expected, actual: actual == expected,
-    "ArnLike": _like,
-    "Bool": lambda expected, actual: actual.lower() == expected.lower(),
-}
-_NEGATED: Final = {
-    "StringNotEquals": "StringEquals",
-    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
-    "StringNotLike": "StringLike",
-    "ArnNotEquals": "ArnEquals",
-    "ArnNotLike": "ArnLike",
-}
-
-
-def _values(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    return [str(item).lower() if isinstance(item, bool) else str(item) for item in items]
-
-
-def condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
-    """One ``operator: {key: expected}`` of an IAM ``Condition`` against ``context`` (keys
-    compare case-insensitively): the ``String*``, ``Arn*``, ``Bool`` and ``Null``
-    operators, with ``...IfExists``. An operator it does not know does not hold."""
-    actual = next((v for k, v in context.items() if k.lower() == key.lower()), None)
-    if operator == "Null":
-        return (actual is None) == (_values(expected)[0].lower() == "true")
-    if_exists = operator.endswith("IfExists")
-    base = operator.removesuffix("IfExists")
-    if actual is None:
-        return if_exists or base in _NEGATED
-    if base in _NEGATED:
-        test = _POSITIVE[_NEGATED[base]]
-        return not any(test(candidate, actual) for candidate in _values(expected))
-    positive = _POSITIVE.get(base)
-    return positive is not None and any(
-        positive(candidate, actual) for candidate in _values(expected)
-    )
-
-
-def conditions_hold(condition: Mapping[str, Any] | None, context: Mapping[str, str]) -> bool:
-    """Whether a statement's whole ``Condition`` block holds (every operator, every key)."""
-    for operator, keys in (condition or {}).items():
-        if not isinstance(keys, Mapping):
-            return False
-        for key, expected in keys.items():
-            if not condition_holds(str(operator), str(key), expected, context):
-                return False
-    return True
-
-
-@contextmanager
-def evaluate_bucket_policy_conditions(
-    context: Mapping[str, str] = LOCAL_CONDITION_CONTEXT,
-) -> Iterator[None]:
-    """moto's ``FakeBucket.get_permission`` with conditions evaluated: a statement whose
-    ``Condition`` does not hold in ``context`` does not apply; the rest (action, resource,
-    principal ``*``) is moto's own ``IAMPolicyStatement``."""
-    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
-    from moto.s3.models import FakeBucket
-
-    from loyalty_maximizer.localcloud.moto_patches import _patched, _require
-
-    _require(FakeBucket, "get_permission", ("self", "action", "resource"))
-
-    def get_permission(bucket: FakeBucket, action: str, resource: str) -> PermissionResult:
-        if bucket.policy is None:
-            return PermissionResult.NEUTRAL
-        document = json.loads(bucket.policy)
-        statements = document.get("Statement", [])
-        permitted = False
-        for statement in statements if isinstance(statements, list) else [statements]:
-            if not conditions_hold(statement.get("Condition"), context):
-                continue
-            unconditional = {k: v for k, v in statement.items() if k != "Condition"}
-            result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
-            if result == PermissionResult.DENIED:
-                return result
-            permitted = permitted or result == PermissionResult.PERMITTED
-        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
-
-    with _patched(FakeBucket, "get_permission", get_permission):
-        yield
-
-
-LOG_DELIVERY_PRINCIPAL: Final = "logging.s3.amazonaws.com"
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def grants_log_delivery(policy: Mapping[str, Any], bucket_arn: str, prefix: str | None) -> bool:
-    """Whether a bucket policy allows S3's log delivery service to put objects under
-    ``prefix`` of the bucket (what ``PutBucketLogging`` checks of the target bucket)."""
-    accepted = {f"{bucket_arn}/{prefix or ''}*", f"{bucket_arn}/*", bucket_arn}
-    for statement in _as_list(policy.get("Statement")):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal")
-        services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
-        if LOG_DELIVERY_PRINCIPAL not in services:
-            continue
-        actions = _as_list(statement.get("Action"))
-        if not any(action in ("s3:PutObject", "s3:*", "*") for action in actions):
-            continue
-        if accepted & set(_as_list(statement.get("Resource"))):
-            return True
-    return False
-
-
-@contextmanager
-def tolerate_log_delivery_policies() -> Iterator[None]:
-    """moto's ``FakeBucket._log_permissions_enabled_policy`` read through
-    :func:`grants_log_delivery`."""
-    from moto.s3.models import FakeBucket
-
-    from loyalty_maximizer.localcloud.moto_patches import _patched, _require
-
-    _require(FakeBucket, "_log_permissions_enabled_policy")
-
-    def log_permissions_enabled_policy(
-        target_bucket: FakeBucket, target_prefix: str | None
-    ) -> bool:
-        if not target_bucket.policy:
-            return False
-        try:
-            policy = json.loads(target_bucket.policy)
-        except ValueError:
-            return False
-        bucket_arn = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}"
-        return isinstance(policy, Mapping) and grants_log_delivery(
-            policy, bucket_arn, target_prefix
-        )
-
-    with _patched(
-        FakeBucket, "_log_permissions_enabled_policy", staticmethod(log_permissions_enabled_policy)
-    ):
-        yield
-
-
-# --- the middleware ------------------------------------------------------------------------
 
 
 def _headers(environ: WSGIEnvironment) -> dict[str, str]:

@@ -7,9 +7,12 @@ provider "aws" {
   secret_key = "test"
 
   skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  s3_use_path_style           = true
+  # The account id comes from the local cloud's STS: the provider needs it to build ARNs
+  # (Glue tags are read by job ARN) and to tell its own security groups from another
+  # account's in rule references.
+  skip_requesting_account_id = false
+  skip_metadata_api_check    = true
+  s3_use_path_style          = true
 
   endpoints {
     apigatewayv2   = var.endpoint

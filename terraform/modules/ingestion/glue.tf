@@ -103,14 +103,16 @@ resource "aws_glue_security_configuration" "this" {
 resource "aws_glue_job" "this" {
   for_each = local.glue_jobs
 
-  name                   = each.value.name
-  description            = each.value.description
-  role_arn               = aws_iam_role.glue.arn
-  glue_version           = "5.0"
-  worker_type            = var.glue_worker_type
-  number_of_workers      = var.glue_number_of_workers
-  timeout                = var.glue_timeout_minutes
-  max_retries            = 0
+  name              = each.value.name
+  description       = each.value.description
+  role_arn          = aws_iam_role.glue.arn
+  glue_version      = "5.0"
+  worker_type       = var.glue_worker_type
+  number_of_workers = var.glue_number_of_workers
+  timeout           = var.glue_timeout_minutes
+  max_retries       = 0
+  # STANDARD is what Glue reports when none is set; stating it keeps plans empty.
+  execution_class        = "STANDARD"
   security_configuration = aws_glue_security_configuration.this.name
 
   command {

@@ -14,10 +14,10 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from loyalty_maximizer.localcloud.shims import (
+    CREATE_USER_POOL_TARGET,
     LIST_VERSIONS_TARGET,
     START_SYNC_TARGET,
     START_TARGET,
@@ -27,18 +27,14 @@ from loyalty_maximizer.localcloud.shims import (
     ShimMiddleware,
     ShimRequest,
     ShimResponse,
-    condition_holds,
-    conditions_hold,
-    evaluate_bucket_policy_conditions,
+    default_user_pool_tier,
     glue_update_job_shim,
-    grants_log_delivery,
     keep_immutable_user_pool_settings,
     list_state_machine_versions_shim,
     name_unnamed_executions,
     not_implemented,
     start_sync_execution_shim,
     textract_shim,
-    tolerate_log_delivery_policies,
     validate_state_machine_definition,
 )
 
@@ -146,6 +142,15 @@ def test_an_update_keeps_the_pools_username_settings() -> None:
     assert asked == [("123456789012", "eu-west-1", POOL_ID)]
 
 
+def test_a_new_user_pool_gets_the_default_tier_unless_it_names_one() -> None:
+    body = default_user_pool_tier(request(CREATE_USER_POOL_TARGET, {"PoolName": "users"}))
+    assert body is not None
+    assert json.loads(body) == {"PoolName": "users", "UserPoolTier": "ESSENTIALS"}
+    named = {"PoolName": "users", "UserPoolTier": "PLUS"}
+    assert default_user_pool_tier(request(CREATE_USER_POOL_TARGET, named)) is None
+    assert default_user_pool_tier(request(UPDATE_USER_POOL_TARGET, {"UserPoolId": POOL_ID})) is None
+
+
 def test_user_pool_rewrite_leaves_unknown_pools_and_other_targets() -> None:
     rewrite = keep_immutable_user_pool_settings(lambda account, region, pool_id: None)
     assert rewrite(request(UPDATE_USER_POOL_TARGET, {"UserPoolId": POOL_ID})) is None
@@ -174,6 +179,26 @@ def test_update_user_pool_in_moto_keeps_email_sign_in(monkeypatch: pytest.Monkey
 
         pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
         assert pool["UsernameAttributes"] == ["email"]
+
+
+def test_update_user_pool_in_moto_keeps_the_feature_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        cognito = boto3.client("cognito-idp", region_name="eu-west-1")
+        pool_id = cognito.create_user_pool(PoolName="users", UserPoolTier="ESSENTIALS")["UserPool"][
+            "Id"
+        ]
+        update = {"UserPoolId": pool_id, "MfaConfiguration": "OFF"}
+
+        body = keep_immutable_user_pool_settings()(request(UPDATE_USER_POOL_TARGET, update))
+        assert body is not None
+        from moto.cognitoidp.models import cognitoidp_backends
+
+        cognitoidp_backends["123456789012"]["eu-west-1"].update_user_pool(pool_id, json.loads(body))
+
+        pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        assert pool["UserPoolTier"] == "ESSENTIALS"
 
 
 # --- Glue UpdateJob ---------------------------------------------------------------------------
@@ -511,152 +536,6 @@ def test_start_sync_runs_an_express_machine_in_motos_interpreter(moto_sfn: Any) 
     assert answer["status"] == "SUCCEEDED", answer
     assert json.loads(answer["output"]) == {"answer": "hello Ada"}
     assert time.monotonic() - started < 10
-
-
-# --- S3 bucket policy conditions -----------------------------------------------------------
-
-SECURE = {"aws:SecureTransport": "true"}
-
-
-@pytest.mark.parametrize(
-    ("operator", "key", "expected", "context", "holds"),
-    [
-        ("Bool", "aws:SecureTransport", "false", SECURE, False),
-        ("Bool", "aws:SecureTransport", "true", SECURE, True),
-        ("Bool", "aws:securetransport", True, SECURE, True),  # keys ignore case
-        ("StringEquals", "aws:SourceAccount", "123456789012", SECURE, False),  # key absent
-        ("StringNotEquals", "aws:SourceAccount", "123456789012", SECURE, True),
-        ("StringEqualsIfExists", "aws:SourceAccount", "123456789012", SECURE, True),
-        (
-            "ArnLike",
-            "aws:SourceArn",
-            ["arn:aws:s3:::docs-*"],
-            {"aws:SourceArn": "arn:aws:s3:::docs-1"},
-            True,
-        ),
-        (
-            "ArnNotLike",
-            "aws:SourceArn",
-            "arn:aws:s3:::docs-*",
-            {"aws:SourceArn": "arn:aws:s3:::docs-1"},
-            False,
-        ),
-        ("StringLike", "s3:prefix", "raw/?.pdf", {"s3:prefix": "raw/a.pdf"}, True),
-        ("Null", "aws:SourceArn", "true", SECURE, True),
-        ("Null", "aws:SecureTransport", "true", SECURE, False),
-        ("IpAddress", "aws:SourceIp", "10.0.0.0/8", {"aws:SourceIp": "10.1.2.3"}, False),  # unknown
-    ],
-)
-def test_condition_operators(
-    operator: str, key: str, expected: Any, context: dict[str, str], holds: bool
-) -> None:
-    assert condition_holds(operator, key, expected, context) is holds
-
-
-def test_a_condition_block_holds_only_when_every_operator_does() -> None:
-    context = {**SECURE, "aws:SourceAccount": "123456789012"}
-    both = {"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:SourceAccount": "1"}}
-    assert conditions_hold(None, context)
-    assert conditions_hold({"Bool": {"aws:SecureTransport": "true"}}, context)
-    assert not conditions_hold(both, context)
-
-
-def _policy(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-@pytest.fixture
-def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="loyalty-t-documents")
-        yield s3
-
-
-def test_deny_insecure_transport_lets_requests_through(moto_s3: Any) -> None:
-    deny_insecure = {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": ["arn:aws:s3:::loyalty-t-documents", "arn:aws:s3:::loyalty-t-documents/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-    moto_s3.put_bucket_policy(Bucket="loyalty-t-documents", Policy=_policy(deny_insecure))
-    with pytest.raises(ClientError, match="403"):  # moto alone denies everything
-        moto_s3.put_object(Bucket="loyalty-t-documents", Key="raw/a.html", Body=b"x")
-
-    with evaluate_bucket_policy_conditions():
-        moto_s3.put_object(Bucket="loyalty-t-documents", Key="raw/a.html", Body=b"x")
-        assert moto_s3.get_object(Bucket="loyalty-t-documents", Key="raw/a.html")["Body"].read()
-
-
-def test_an_unconditional_deny_still_denies(moto_s3: Any) -> None:
-    deny_raw = {
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:PutObject",
-        "Resource": "arn:aws:s3:::loyalty-t-documents/raw/*",
-    }
-    secure_deny: dict[str, Any] = {
-        **deny_raw,
-        "Resource": "arn:aws:s3:::loyalty-t-documents/archive/*",
-        "Condition": {"Bool": {"aws:SecureTransport": "true"}},
-    }
-    moto_s3.put_bucket_policy(Bucket="loyalty-t-documents", Policy=_policy(deny_raw, secure_deny))
-
-    with evaluate_bucket_policy_conditions():
-        moto_s3.put_object(Bucket="loyalty-t-documents", Key="reports/r.json", Body=b"{}")
-        for key in ("raw/a.html", "archive/a.html"):
-            with pytest.raises(ClientError, match="403"):
-                moto_s3.put_object(Bucket="loyalty-t-documents", Key=key, Body=b"x")
-
-
-# --- S3 log delivery grants ----------------------------------------------------------------
-
-LOGS_ARN = "arn:aws:s3:::loyalty-t-access-logs"
-LOG_DELIVERY = {
-    "Sid": "S3ServerAccessLogDelivery",
-    "Effect": "Allow",
-    "Principal": {"Service": "logging.s3.amazonaws.com"},
-    "Action": "s3:PutObject",
-    "Resource": f"{LOGS_ARN}/*",
-}
-DENY_INSECURE = {
-    "Effect": "Deny",
-    "Principal": "*",
-    "Action": "s3:*",
-    "Resource": [LOGS_ARN, f"{LOGS_ARN}/*"],
-    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-}
-
-
-def test_log_delivery_grant_is_found_beside_statements_for_everyone() -> None:
-    assert grants_log_delivery({"Statement": [DENY_INSECURE, LOG_DELIVERY]}, LOGS_ARN, "docs/")
-    as_lists = {**LOG_DELIVERY, "Action": ["s3:PutObject"], "Resource": [f"{LOGS_ARN}/docs/*"]}
-    assert grants_log_delivery({"Statement": [as_lists]}, LOGS_ARN, "docs/")
-    assert not grants_log_delivery({"Statement": [DENY_INSECURE]}, LOGS_ARN, "docs/")
-    other_bucket = {**LOG_DELIVERY, "Resource": "arn:aws:s3:::elsewhere/*"}
-    assert not grants_log_delivery({"Statement": other_bucket}, LOGS_ARN, None)
-
-
-def test_bucket_logging_to_a_bucket_with_a_deny_for_everyone(moto_s3: Any) -> None:
-    moto_s3.create_bucket(Bucket="loyalty-t-access-logs")
-    moto_s3.put_bucket_policy(
-        Bucket="loyalty-t-access-logs", Policy=_policy(DENY_INSECURE, LOG_DELIVERY)
-    )
-    logging_status = {
-        "LoggingEnabled": {"TargetBucket": "loyalty-t-access-logs", "TargetPrefix": "docs/"}
-    }
-    with pytest.raises(Exception, match=r"Principal|attribute 'get'"):  # moto alone crashes
-        moto_s3.put_bucket_logging(Bucket="loyalty-t-documents", BucketLoggingStatus=logging_status)
-
-    with tolerate_log_delivery_policies(), evaluate_bucket_policy_conditions():
-        moto_s3.put_bucket_logging(Bucket="loyalty-t-documents", BucketLoggingStatus=logging_status)
-        enabled = moto_s3.get_bucket_logging(Bucket="loyalty-t-documents")["LoggingEnabled"]
-    assert enabled["TargetBucket"] == "loyalty-t-access-logs"
 
 
 # --- the middleware ------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 output "api_endpoint" {
-  description = "Base URL of the conversation API."
-  value       = module.platform.api_endpoint
+  description = "Base URL of the conversation API: the local cloud's API Gateway emulation, which serves the API this configuration created."
+  value       = var.api_endpoint
+}
+
+output "api_id" {
+  description = "Id of the HTTP API (its AWS-style endpoint is not reachable locally)."
+  value       = module.platform.api_id
 }
 
 output "user_pool_id" {

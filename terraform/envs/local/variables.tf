@@ -10,6 +10,12 @@ variable "neptune_endpoint" {
   default     = "http://127.0.0.1:8182"
 }
 
+variable "api_endpoint" {
+  description = "URL where the local cloud's API Gateway emulation serves the HTTP API (`loyalty local up` prints it as api)."
+  type        = string
+  default     = "http://127.0.0.1:4567"
+}
+
 variable "region" {
   description = "Region the local cloud pretends to be."
   type        = string
@@ -17,7 +23,7 @@ variable "region" {
 }
 
 variable "account_id" {
-  description = "Account id of the local cloud (moto's default), since the provider does not ask for it."
+  description = "Account id of the local cloud (moto's default, what its STS answers)."
   type        = string
   default     = "123456789012"
 }

@@ -8,6 +8,11 @@ output "api_endpoint" {
   value       = module.conversation.api_endpoint
 }
 
+output "api_id" {
+  description = "Id of the HTTP API."
+  value       = module.conversation.api_id
+}
+
 output "user_pool_id" {
   description = "Id of the Cognito user pool."
   value       = module.identity.user_pool_id

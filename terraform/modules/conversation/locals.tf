@@ -44,6 +44,8 @@ locals {
     Resource = var.neptune_data_resource_arn
   }
 
+  offline_agent = var.model_provider == "offline"
+
   conversation_items = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
 
   functions = {
@@ -75,19 +77,24 @@ locals {
         local.use_tables_key,
       ]
     }
+    # The offline agent reads the graph's vocabulary (programs, airlines, airports), so it
+    # runs beside the graph; a model provider runs outside the VPC and reads no graph.
     agent_step = {
       description = "One model call over the conversation's profile and history"
       timeout     = 25
       memory_size = 1024
-      in_vpc      = false
-      environment = {
-        PROFILES_TABLE        = var.profiles_table_name
-        MODEL_PROVIDER        = var.model_provider
-        BEDROCK_MODEL_ID      = var.bedrock_model_id
-        OPENAI_BASE_URL       = var.openai_base_url
-        MAX_TOOL_ITERATIONS   = tostring(var.max_tool_iterations)
-        CONVERSATION_TTL_DAYS = tostring(var.conversation_ttl_days)
-      }
+      in_vpc      = local.offline_agent
+      environment = merge(
+        {
+          PROFILES_TABLE        = var.profiles_table_name
+          MODEL_PROVIDER        = var.model_provider
+          BEDROCK_MODEL_ID      = var.bedrock_model_id
+          OPENAI_BASE_URL       = var.openai_base_url
+          MAX_TOOL_ITERATIONS   = tostring(var.max_tool_iterations)
+          CONVERSATION_TTL_DAYS = tostring(var.conversation_ttl_days)
+        },
+        local.offline_agent ? { NEPTUNE_ENDPOINT = var.neptune_endpoint } : {},
+      )
       statements = concat(
         [
           {
@@ -98,6 +105,7 @@ locals {
           },
           local.use_tables_key,
         ],
+        local.offline_agent ? [local.read_graph] : [],
         # Converse and InvokeModel are both authorised by bedrock:InvokeModel.
         var.model_provider == "bedrock" ? [{
           Sid      = "InvokeOneModel"

@@ -169,6 +169,16 @@ run "offline_agent_needs_no_model_access" {
     condition     = length([for s in local.functions["agent_step"].statements : s if s.Action == "bedrock:InvokeModel"]) == 0
     error_message = "without Bedrock the agent gets no model permission"
   }
+
+  assert {
+    condition     = local.functions["agent_step"].in_vpc && contains(keys(local.functions["agent_step"].environment), "NEPTUNE_ENDPOINT")
+    error_message = "the offline agent reads the graph's vocabulary from inside the VPC"
+  }
+
+  assert {
+    condition     = length([for s in local.functions["agent_step"].statements : s if s.Sid == "ReadGraph"]) == 1
+    error_message = "the offline agent may read the graph"
+  }
 }
 
 run "rejects_invalid_inputs" {

@@ -364,6 +364,37 @@ def test_graph__report__accounts_for_every_line(
         }
 
 
+def test_graph__same_inputs_again__reuses_the_earlier_build(
+    spark: SparkSession, graph_load: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    load_dir, report = graph_load
+    output = tmp_path / "bucket"
+    shutil.copytree(load_dir.parents[1], output)
+
+    # WHEN a queued build finds the facts the first build read, unchanged
+    again = build_graph_load(spark, GraphOptions(str(output), (str(REFERENCE),), run_id="again"))
+
+    # THEN it reuses that build: the same load files under its own run, and the same counts
+    assert again["reusedFrom"] == "samples"
+    assert again["runId"] == "again"
+    for name in report["files"]:
+        assert (output / "neptune-load" / "again" / name).read_bytes() == (
+            load_dir / name
+        ).read_bytes()
+    assert {k: again[k] for k in ("nodes", "edges", "factsLoaded")} == {
+        k: report[k] for k in ("nodes", "edges", "factsLoaded")
+    }
+    stored = json.loads((output / "graph-reports" / "again.json").read_text())
+    assert stored["reusedFrom"] == "samples"
+
+    # AND a new facts file makes the next build check everything again
+    record = {"type": "alliance", "allianceId": "test_alliance", "name": "Test Alliance"}
+    LocalStore(output).put("extracted-facts/new-page.jsonl", (json.dumps(record) + "\n").encode())
+    fresh = build_graph_load(spark, GraphOptions(str(output), (str(REFERENCE),), run_id="fresh"))
+    assert "reusedFrom" not in fresh
+    assert fresh["linesRead"] == report["linesRead"] + 1
+
+
 # The checks, against the crafted pages
 
 

@@ -21,6 +21,12 @@ which also knows the airport database), become graph rows with deterministic ids
 written as Neptune's openCypher bulk-load CSV under ``neptune-load/<run>/``. The run's
 report (counts, rejected lines with reasons, conflicts) goes to ``graph-reports/<run>.json``,
 outside the loader's prefix.
+
+One graph build runs at a time and every ingestion execution asks for one, so a batch of
+uploads queues builds that would read the same facts. A build therefore starts by
+fingerprinting its input files; when a finished build read exactly those inputs
+(``graph-builds/<fingerprint>.json``), its load files and report are copied to this run
+instead of checking everything again.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from loyalty_maximizer.spark.storage import (
     LOAD_PREFIX,
     REPORT_PREFIX,
     ObjectStore,
+    StorageError,
     jsonl_lines,
     jsonl_objects,
     store_for,
@@ -444,13 +451,56 @@ def validated_facts(passed: Sequence[Row]) -> LoadResult:
     return validate_records(parsed, issues, quarantine=True)
 
 
+BUILDS_PREFIX = "graph-builds/"
+
+
+def inputs_fingerprint(files: Sequence[tuple[ObjectStore, str]]) -> str:
+    """A digest of the input files' names (within their stores) and contents: two builds
+    with the same fingerprint read the same facts."""
+    hasher = hashlib.sha256()
+    for key, data in sorted((key, store.get(key)) for store, key in files):
+        hasher.update(key.encode() + b"\0" + hashlib.sha256(data).digest())
+    return hasher.hexdigest()[:32]
+
+
+def _reused_build(
+    output: ObjectStore, fingerprint: str, run_id: str | None
+) -> dict[str, Any] | None:
+    """The report of an earlier build of the same inputs, its load files copied under
+    ``run_id``; None when there is none (or any of it is gone)."""
+    try:
+        earlier = json.loads(output.get(f"{BUILDS_PREFIX}{fingerprint}.json"))
+        earlier_run = str(earlier["runId"])
+        report = json.loads(output.get(f"{REPORT_PREFIX}{earlier_run}.json"))
+        files = {name: output.get(f"{LOAD_PREFIX}{earlier_run}/{name}") for name in report["files"]}
+    except (StorageError, ValueError, KeyError, TypeError):
+        return None
+    if run_id is None or run_id == earlier_run:
+        return {**report, "report": output.url(f"{REPORT_PREFIX}{earlier_run}.json")}
+    for name, data in sorted(files.items()):
+        output.put(f"{LOAD_PREFIX}{run_id}/{name}", data)
+    reused = {
+        **report,
+        "runId": run_id,
+        "loadPrefix": output.url(f"{LOAD_PREFIX}{run_id}/"),
+        "reusedFrom": earlier_run,
+    }
+    report_key = f"{REPORT_PREFIX}{run_id}.json"
+    output.put(report_key, (json.dumps(reused, indent=2, ensure_ascii=False) + "\n").encode())
+    return {**reused, "report": output.url(report_key)}
+
+
 def build_graph_load(spark: SparkSession, options: GraphOptions) -> dict[str, Any]:
     """Check the current facts, write the Neptune load files and the run report; return
-    the report."""
+    the report. A build of inputs an earlier build read reuses its files and report."""
     output = store_for(options.output)
     facts_store = store_for(options.source) if options.source else output
     files = [pair for url in options.reference_facts for pair in jsonl_objects(url)]
     files += [(facts_store, k) for k in facts_store.list(EXTRACTED_PREFIX) if k.endswith(".jsonl")]
+    fingerprint = inputs_fingerprint(files)
+    reused = _reused_build(output, fingerprint, options.run_id)
+    if reused is not None:
+        return reused
 
     checked = check_facts(spark, files)
     result = validated_facts(checked.passed)
@@ -500,6 +550,8 @@ def build_graph_load(spark: SparkSession, options: GraphOptions) -> dict[str, An
     }
     report_key = f"{REPORT_PREFIX}{run_id}.json"
     output.put(report_key, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
+    build = {"runId": run_id, "fingerprint": fingerprint}
+    output.put(f"{BUILDS_PREFIX}{fingerprint}.json", (json.dumps(build) + "\n").encode())
     return {**report, "report": output.url(report_key)}
 
 

@@ -41,6 +41,9 @@ _STAGE_OF_ERROR = {
     "DocumentRejected": "prepare",
     "TextractFailed": "textract",
     "ExtractionMissing": "extraction",
+    # the machine's own error for a document the extract job set aside (its Cause is the
+    # CheckExtraction answer, with the reason)
+    "ExtractionQuarantined": "extraction",
     "NeptuneLoadError": "neptune-load",
     "NeptuneLoadTimeout": "neptune-load",
 }
@@ -242,7 +245,8 @@ def failure_of(error: Mapping[str, Any] | None, stages: Mapping[str, Any]) -> tu
 
 def reason_from_error(error: Mapping[str, Any] | None) -> str:
     """A Step Functions error's cause in words: a Lambda's ``errorMessage``, a Glue job
-    run's ``ErrorMessage``, or the cause as sent (``SendTaskFailure``)."""
+    run's ``ErrorMessage``, an extraction outcome's ``reason``, or the cause as sent
+    (``SendTaskFailure``)."""
     if not error:
         return "the run failed without saying why; see the execution's history"
     name, cause = str(error.get("Error") or "error"), str(error.get("Cause") or "")
@@ -251,7 +255,9 @@ def reason_from_error(error: Mapping[str, Any] | None) -> str:
     except ValueError:
         parsed = None
     if isinstance(parsed, dict):
-        message = parsed.get("errorMessage") or parsed.get("ErrorMessage")
+        message = (
+            parsed.get("errorMessage") or parsed.get("ErrorMessage") or parsed.get("reason")
+        )
         if message:
             cause = str(message)
     if not cause:

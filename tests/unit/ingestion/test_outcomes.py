@@ -246,6 +246,15 @@ GLUE_CAUSE = json.dumps(
             "textract",
             "no text found",
         ),
+        (
+            {
+                "Error": "ExtractionQuarantined",
+                "Cause": '{"status":"quarantined","reason":"no loyalty facts found","facts":0}',
+            },
+            {"dispatch": {"route": "prepared"}},
+            "extraction",
+            "no loyalty facts found",
+        ),
         ({"Error": "States.Timeout"}, {}, "dispatch", "States.Timeout (no details)"),
     ],
 )

@@ -22,8 +22,10 @@ $(VENV)/.synced: pyproject.toml uv.lock $(UV_DEP)
 	$(UV) sync --frozen --all-extras --python $(PYTHON)
 	touch $@
 
+# Builds the artifacts, starts the local cloud, applies terraform/envs/local, ingests the
+# sample documents, asks the API three questions, and stops the local cloud.
 demo: setup
-	$(BIN)/python scripts/demo.py
+	UV=$(UV) $(BIN)/python scripts/demo.py
 
 PY_DIRS := $(wildcard src tests scripts lambdas glue_jobs)
 

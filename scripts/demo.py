@@ -1,280 +1,303 @@
-"""`make demo`: build the knowledge graph from the sample knowledge and run the reference
-architecture's scenarios as a traveller would see them.
+"""`make demo`: the whole system on this machine, as its users would see it.
 
-Progress goes to stderr; the scenario tables go to stdout.
+1. build the artifacts Terraform uploads (Lambda layer and zips, Glue wheel and scripts);
+2. `loyalty local up`: the local cloud (AWS services, Lambda and Glue runtimes, Textract,
+   Neptune and API Gateway emulations);
+3. `terraform apply` of terraform/envs/local against it;
+4. a traveller signs up in Cognito and gets a token;
+5. a curator uploads samples/documents/ (good and bad files) to the raw bucket, and the S3
+   notifications drive the ingestion executions (Lambda, Textract emulation for PDFs, Glue
+   extraction, validation, Glue graph build, Neptune loader);
+6. the ingestion report: every document ingested or quarantined with the reason, facts,
+   and the graph's nodes and edges;
+7. through the HTTP API: the traveller saves a profile and asks three questions from the
+   reference architecture's user stories;
+8. `loyalty local down`.
+
+Progress goes to stderr; the report, the answers and the time of each stage to stdout.
+Exit status 0 when every stage worked.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
 from rich.console import Console
 from rich.table import Table
 
-from loyalty_maximizer.facts.loader import load_facts
-from loyalty_maximizer.graph.build import graph_rows
-from loyalty_maximizer.graph.embedded import open_knowledge_base, write_knowledge_base
-from loyalty_maximizer.graph.repository import KnowledgeRepository
-from loyalty_maximizer.tools.registry import ToolContext, call_tool
+from loyalty_maximizer.localcloud.deployment import (
+    ApiClient,
+    ApiError,
+    Deployment,
+    DeploymentError,
+    aws_client,
+    aws_session,
+    documents_in,
+    graph_size,
+    sign_up_user,
+    terraform_apply,
+    upload_documents,
+    wait_for_ingestion,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-out = Console(width=132)
-progress = Console(stderr=True)
+LOYALTY = Path(sys.executable).with_name("loyalty")
+out = Console(width=120, soft_wrap=True)
+err = Console(stderr=True)
+
+TRAVELLER = "traveller@example.com"
+PASSWORD = "Demo-Passw0rd!"  # a fake user of a local pool that lives as long as the demo
+
+# The US-001 traveller: 100k Amex Membership Rewards, 50k United miles, 30k Delta miles,
+# Premier Gold with United (Star Alliance Gold), living in New York.
+PROFILE: dict[str, Any] = {
+    "loyaltyPrograms": [
+        {
+            "programId": "AMEX_MR",
+            "redeemableBalance": {"amount": 100000, "currencyName": "points"},
+        },
+        {
+            "programId": "UA_MILEAGEPLUS",
+            "statusTier": "gold",
+            "redeemableBalance": {"amount": 50000, "currencyName": "miles"},
+        },
+        {
+            "programId": "DL_SKYMILES",
+            "redeemableBalance": {"amount": 30000, "currencyName": "miles"},
+        },
+    ],
+    "preferences": {"homeAirport": "JFK", "preferredCabin": "business"},
+}
+QUESTIONS = [
+    (
+        "US-001",
+        "What's the best way to fly New York to London in business class for two people next "
+        "September with my points?",
+    ),
+    (
+        "US-002",
+        "How much would I earn on a Lufthansa flight FRA to SIN in booking class K if I credit "
+        "it to Miles & More, MileagePlus or Aeroplan?",
+    ),
+    (
+        "US-006",
+        "Can I transfer Chase points to an airline that flies to the Maldives with a flat bed, "
+        "and what does it cost?",
+    ),
+]
 
 
-def _award_table(result: dict[str, Any], limit: int = 8) -> Table:
-    table = Table(title="Award options (best first)", show_lines=False)
-    for column in ("#", "program", "itinerary", "cost", "fees USD", "pricing", "funding"):
-        table.add_column(column)
-    for option in result["awardOptions"][:limit]:
-        if option["feasible"]:
-            funding = ", ".join(
-                f"{f['pointsUsed']:,} {f['programId']}" for f in option["fundingPlan"]
+class Stages:
+    def __init__(self) -> None:
+        self.times: list[tuple[str, float, str]] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        err.rule(f"[bold]{name}")
+        started = time.monotonic()
+        status = "ok"
+        try:
+            yield
+        except BaseException:
+            status = "failed"
+            raise
+        finally:
+            elapsed = time.monotonic() - started
+            self.times.append((name, elapsed, status))
+            err.print(f"[dim]{name}: {elapsed:.1f} s ({status})")
+
+    def table(self) -> Table:
+        table = Table(title="Time per stage")
+        table.add_column("stage")
+        table.add_column("seconds", justify="right")
+        table.add_column("")
+        for name, seconds, status in self.times:
+            table.add_row(name, f"{seconds:.1f}", status)
+        table.add_row("total", f"{sum(t for _, t, _ in self.times):.1f}", "")
+        return table
+
+
+def _run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, text=True, check=False, **kwargs)
+
+
+def build_artifacts() -> None:
+    done = _run([sys.executable, "scripts/package.py"], stdout=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise DeploymentError("scripts/package.py failed: see the output above")
+
+
+def local_up(state_dir: Path) -> dict[str, Any]:
+    env = {**os.environ, "LOYALTY_LOCAL_STATE": str(state_dir)}
+    if _run([str(LOYALTY), "local", "status"], env=env, stdout=subprocess.DEVNULL).returncode == 0:
+        err.print("a local cloud from an earlier run is up: stopping it for a fresh start")
+        _run([str(LOYALTY), "local", "down"], env=env, stdout=subprocess.DEVNULL)
+    # The local cloud forgets its resources when it stops but keeps its graph: start the
+    # graph empty too, so what the report counts is what this run's pipeline built.
+    shutil.rmtree(state_dir / "graph", ignore_errors=True)
+    up = _run([str(LOYALTY), "local", "up"], env=env, stdout=subprocess.PIPE)
+    if up.returncode != 0:
+        raise DeploymentError("loyalty local up failed (its error is above)")
+    endpoints: dict[str, Any] = json.loads(up.stdout)
+    return endpoints
+
+
+def local_down(state_dir: Path) -> None:
+    env = {**os.environ, "LOYALTY_LOCAL_STATE": str(state_dir)}
+    _run([str(LOYALTY), "local", "down"], env=env, stdout=subprocess.DEVNULL)
+
+
+def ingest(deployment: Deployment, endpoints: dict[str, Any], timeout: float) -> dict[str, Any]:
+    session = aws_session(endpoints.get("region", "us-east-1"))
+    s3 = aws_client(session, "s3", endpoints["aws"])
+    paths = documents_in(ROOT / "samples" / "documents")
+    since = time.time() - 1
+    uploaded = upload_documents(s3, deployment.documents_bucket, paths)
+    err.print(f"uploaded {len(uploaded)} documents to s3://{deployment.documents_bucket}/raw/")
+
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        if done != last[0]:
+            err.print(f"  {done}/{total} documents finished")
+            last[0] = done
+
+    outcomes = wait_for_ingestion(
+        s3,
+        deployment.documents_bucket,
+        sorted(uploaded),
+        since=since,
+        timeout=timeout,
+        on_progress=progress,
+    )
+    missing = sorted(set(uploaded) - set(outcomes))
+    return {"uploaded": uploaded, "outcomes": outcomes, "unfinished": missing}
+
+
+def print_report(result: dict[str, Any], deployment: Deployment) -> bool:
+    outcomes: dict[str, dict[str, Any]] = result["outcomes"]
+    table = Table(title="Ingestion report", show_lines=False)
+    for column in ("document", "status", "facts", "stage / reason"):
+        table.add_column(column, overflow="fold")
+    ingested = quarantined = facts = 0
+    for document in sorted(result["uploaded"]):
+        outcome = outcomes.get(document)
+        if outcome is None:
+            table.add_row(document, "[red]unfinished", "", "no outcome before the timeout")
+            continue
+        status = str(outcome.get("status"))
+        if status == "ingested":
+            ingested += 1
+            facts += int(outcome.get("facts") or 0)
+            by_type = ", ".join(
+                f"{n} {t}" for t, n in sorted((outcome.get("factsByType") or {}).items())
             )
+            table.add_row(document, "[green]ingested", str(outcome.get("facts", 0)), by_type)
         else:
-            funding = f"short by {option['shortfall']:,}"
-        table.add_row(
-            option["optionId"],
-            option["programName"],
-            option["description"],
-            f"{option['estimatedCost']['amount']:,}",
-            f"{option['taxesAndFeesEstimate']['amount']:,.2f}",
-            option["pricing"],
-            funding,
-        )
-    return table
-
-
-def _earnings_table(title: str, result: dict[str, Any]) -> Table:
-    table = Table(title=title)
-    for column in ("program", "distance", "redeemable", "elite metrics", "rules"):
-        table.add_column(column)
-    for option in result["earningOptions"]:
-        metrics = ", ".join(
-            f"{m['valueEarned']:,} {m['name']}" for m in option["eliteQualifyingMetrics"]
-        )
-        rules = ", ".join(str(s["ruleId"]) for s in option["segments"])
-        table.add_row(
-            option["programName"],
-            f"{option['calculatedDistanceMiles']:,} mi",
-            f"{option['redeemableCurrency']['amountEarned']:,} "
-            f"{option['redeemableCurrency']['type']}",
-            metrics or "-",
-            rules,
-        )
-    return table
-
-
-def _us001(context: ToolContext, as_of: str) -> None:
-    out.rule("US-001  Award pathways: New York to London in business for two")
-    request = {
-        "origin": "NYC",
-        "destination": "LON",
-        "cabinClass": "business",
-        "numberOfTravelers": 2,
-        "tripType": "one_way",
-        "userRewardsBalances": [
-            {"programId": "AMEX_MR", "balance": 100000},
-            {"programId": "UA_MILEAGEPLUS", "balance": 50000},
-            {"programId": "DL_SKYMILES", "balance": 30000},
-        ],
-        "preferences": {"maxStops": 1, "considerPointTransfers": True},
-        "asOfDate": as_of,
-    }
-    out.print("Balances: 100,000 Amex Membership Rewards, 50,000 United miles, 30,000 Delta miles")
-    result = call_tool(context, "analyze_award_redemption_strategies", request)
-    out.print(_award_table(result))
-    best = result["awardOptions"][0] if result["awardOptions"] else None
-    if best:
-        for rule in best["keyRulesOrBenefits"]:
-            out.print(f"  - {rule}")
-    out.print(f"[bold]Advice:[/bold] {result['summaryAdvice']}\n")
-
-
-def _us002(context: ToolContext, repo: KnowledgeRepository, as_of: str) -> None:
-    out.rule("US-002  Earnings: Lufthansa FRA-SIN in K, Star Alliance Gold through United")
-    gold = next(
-        t.tier_id for t in repo.elite_tiers(["UA_MILEAGEPLUS"]) if t.alliance_tier == "star_gold"
+            quarantined += 1
+            reason = f"{outcome.get('stage', '')}: {outcome.get('reason', '')}"
+            table.add_row(document, "[yellow]quarantined", "0", reason)
+    out.print(table)
+    nodes, edges = graph_size(deployment.neptune_endpoint)
+    out.print(
+        f"documents: {len(result['uploaded'])} uploaded, {ingested} ingested, "
+        f"{quarantined} quarantined, {len(result['unfinished'])} unfinished; "
+        f"facts extracted: {facts}; graph: {nodes} nodes, {edges} edges"
     )
-    request = {
-        "flightItinerary": {
-            "segments": [
-                {
-                    "marketingCarrier": "LH",
-                    "operatingCarrier": "LH",
-                    "flightNumber": "778",
-                    "originAirport": "FRA",
-                    "destinationAirport": "SIN",
-                    "fareClass": "K",
-                    "travelDate": as_of,
-                }
-            ],
-            "ticketPrice": {
-                "baseFare": 812.0,
-                "carrierImposedSurcharges": 240.0,
-                "taxesAndAirportFees": 95.0,
-                "totalFare": 1147.0,
-                "currency": "USD",
-            },
-        },
-        "userProfileContext": {"statusTiers": [{"programId": "UA_MILEAGEPLUS", "tier": gold}]},
-        "targetLoyaltyPrograms": ["LH_MILESANDMORE", "UA_MILEAGEPLUS", "AC_AEROPLAN"],
-        "asOfDate": as_of,
-    }
-    result = call_tool(context, "calculate_flight_earnings", request)
-    out.print(_earnings_table("LH 778 FRA-SIN, fare class K", result))
-    out.print(f"[bold]Advice:[/bold] {result['summaryAdvice']}\n")
+    return not result["unfinished"] and ingested > 0 and nodes > 0
 
 
-def _aadvantage(context: ToolContext, repo: KnowledgeRepository, as_of: str) -> None:
-    out.rule("AAdvantage earning by status (proof-of-concept scope)")
-    tiers = [None, *repo.elite_tiers(["AA_AADVANTAGE"])]
-    flights = [
-        ("AA 100 JFK-LHR (AA-marketed, $1,000 fare)", "AA", "AA", "JFK", "LHR", "Q", 850.0, 150.0),
-        ("BA 178 JFK-LHR (BA-marketed, $1,000 fare)", "BA", "BA", "JFK", "LHR", "J", 850.0, 150.0),
-        ("QR 702 JFK-DOH (QR-operated, class K)", "QR", "QR", "JFK", "DOH", "K", None, None),
-    ]
-    table = Table(title="Redeemable miles / Loyalty Points credited to AAdvantage")
-    table.add_column("flight")
-    for tier in tiers:
-        table.add_column("member" if tier is None else tier.name)
-    for label, marketing, operating, origin, destination, fare, base, surcharge in flights:
-        itinerary: dict[str, Any] = {
-            "segments": [
-                {
-                    "marketingCarrier": marketing,
-                    "operatingCarrier": operating,
-                    "originAirport": origin,
-                    "destinationAirport": destination,
-                    "fareClass": fare,
-                    "travelDate": as_of,
-                }
-            ]
-        }
-        if base is not None:
-            itinerary["ticketPrice"] = {
-                "baseFare": base,
-                "carrierImposedSurcharges": surcharge,
-                "currency": "USD",
-            }
-        cells = []
-        for tier in tiers:
-            statuses = (
-                [] if tier is None else [{"programId": "AA_AADVANTAGE", "tier": tier.tier_id}]
-            )
-            result = call_tool(
-                context,
-                "calculate_flight_earnings",
-                {
-                    "flightItinerary": itinerary,
-                    "userProfileContext": {"statusTiers": statuses},
-                    "targetLoyaltyPrograms": ["AA_AADVANTAGE"],
-                    "asOfDate": as_of,
-                },
-            )
-            option = result["earningOptions"][0]
-            points = sum(m["valueEarned"] for m in option["eliteQualifyingMetrics"])
-            cells.append(f"{option['redeemableCurrency']['amountEarned']:,} / {points:,}")
-        table.add_row(label, *cells)
-    out.print(table)
-    out.print("")
-
-
-def _us003(context: ToolContext, as_of: str) -> None:
-    out.rule("US-003  Where to credit a year of Star Alliance flying for Star Alliance Gold")
-    year = as_of[:4]
-    legs = [
-        ("UA", "EWR", "FRA", "Y", "03-10"),
-        ("LH", "FRA", "SIN", "K", "03-12"),
-        ("LH", "SIN", "FRA", "K", "03-20"),
-        ("UA", "FRA", "EWR", "Y", "03-22"),
-        ("AC", "YYZ", "LHR", "M", "06-02"),
-        ("AC", "LHR", "YYZ", "M", "06-09"),
-        ("LH", "FRA", "ORD", "T", "09-14"),
-        ("LH", "ORD", "FRA", "T", "09-21"),
-    ]
-    request = {
-        "flightItinerary": {
-            "segments": [
-                {
-                    "marketingCarrier": airline,
-                    "operatingCarrier": airline,
-                    "originAirport": origin,
-                    "destinationAirport": destination,
-                    "fareClass": fare,
-                    "travelDate": f"{year}-{day}",
-                }
-                for airline, origin, destination, fare, day in legs
-            ]
-        },
-        "currentEliteProgress": [
-            {"programId": "AC_AEROPLAN", "metricName": "SQC", "currentValue": 20000},
-            {"programId": "UA_MILEAGEPLUS", "metricName": "PQP", "currentValue": 3000},
-        ],
-        "currentTiers": [],
-        "targetLoyaltyPrograms": ["UA_MILEAGEPLUS", "AC_AEROPLAN", "LH_MILESANDMORE"],
-        "goal": {"allianceTier": "star_gold"},
-        "asOfDate": as_of,
-    }
-    result = call_tool(context, "recommend_crediting_program", request)
-    table = Table(title="Crediting recommendations (best first)")
-    for column in ("program", "tier reached", "goal", "metrics after", "next tier", "redeemable"):
-        table.add_column(column)
-    for r in result["recommendations"]:
-        progress_text = "-"
-        if r["progressToNextTier"]:
-            p = r["progressToNextTier"]
-            progress_text = f"{p['tierId']} {p['fraction']:.0%}"
-        table.add_row(
-            r["programId"],
-            r["tierReached"] or "-",
-            "yes" if r["goalReached"] else "no",
-            ", ".join(f"{m['value']:,} {m['metricName']}" for m in r["metricsAfter"]),
-            progress_text,
-            f"{r['redeemableEarned']:,}",
+def converse(deployment: Deployment, endpoints: dict[str, Any]) -> bool:
+    session = aws_session(endpoints.get("region", "us-east-1"))
+    cognito = aws_client(session, "cognito-idp", endpoints["aws"])
+    token = sign_up_user(cognito, deployment, TRAVELLER, PASSWORD)
+    api = ApiClient(deployment.api_endpoint, token, requests.Session())
+    saved = api.put_profile(PROFILE)
+    programs = ", ".join(
+        f"{p['programId']} {p.get('redeemableBalance', {}).get('amount', 0):,}"
+        for p in saved["loyaltyPrograms"]
+    )
+    out.print(f"\n[bold]Profile saved[/] for {TRAVELLER}: {programs}")
+    conversation: str | None = None
+    ok = True
+    for story, question in QUESTIONS:
+        out.rule(f"[bold]{story}")
+        out.print(f"[bold cyan]Traveller:[/] {question}")
+        try:
+            if conversation is None:
+                created = api.start_conversation(question)
+                conversation = created["conversationId"]
+                reply = created["reply"]
+            else:
+                reply = api.send(conversation, question)
+        except ApiError as exc:
+            out.print(f"[red]The API answered {exc.status}:[/] {json.dumps(exc.body)}")
+            ok = False
+            continue
+        out.print(f"[bold green]Assistant:[/] {reply['answer']}")
+        tools = ", ".join(
+            f"{c['name']}{'' if c.get('ok', True) else ' (failed)'}" for c in reply["toolCalls"]
         )
-    out.print(table)
-    out.print(f"[bold]Advice:[/bold] {result['summaryAdvice']}\n")
+        out.print(f"[dim]tools: {tools or 'none'}")
+        if reply.get("citations"):
+            sources = "; ".join(c.get("title") or c["documentId"] for c in reply["citations"])
+            out.print(f"[dim]sources: {sources}")
+    return ok
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--facts", type=Path, default=ROOT / "samples" / "knowledge")
-    parser.add_argument("--kb", type=Path, default=ROOT / "build" / "demo-kb")
-    parser.add_argument("--as-of", default="2026-11-22", help="the day rules are read for")
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".localcloud")
+    parser.add_argument("--keep", action="store_true", help="leave the local cloud running")
+    parser.add_argument("--skip-artifacts", action="store_true")
+    parser.add_argument("--ingestion-timeout", type=float, default=480.0)
     args = parser.parse_args()
-
-    files = sorted(args.facts.glob("*.jsonl"))
-    started = time.perf_counter()
-    with progress.status(f"Validating {len(files)} facts files from {args.facts}..."):
-        facts = load_facts(files).facts
-    with progress.status("Building the embedded knowledge graph..."):
-        summary = write_knowledge_base(args.kb, graph_rows(facts))
-    elapsed = time.perf_counter() - started
-    out.rule("Knowledge graph")
-    out.print(
-        f"{len(facts):,} facts from {len(files)} files -> {summary['nodes']:,} nodes and "
-        f"{summary['edges']:,} edges in {args.kb} ({elapsed:.1f} s)"
-    )
-    out.print(
-        "  " + ", ".join(f"{label} {count}" for label, count in summary["nodesByType"].items())
-    )
-    out.print(f"Rules in force on {args.as_of}.\n")
-
-    graph = open_knowledge_base(args.kb)
+    state_dir: Path = args.state_dir.resolve()
+    stages = Stages()
+    ok = True
     try:
-        repo = KnowledgeRepository(graph)
-        context = ToolContext(repo)
-        _us001(context, args.as_of)
-        _us002(context, repo, args.as_of)
-        _aadvantage(context, repo, args.as_of)
-        _us003(context, args.as_of)
+        if not args.skip_artifacts:
+            with stages.stage("build artifacts"):
+                build_artifacts()
+        with stages.stage("loyalty local up"):
+            endpoints = local_up(state_dir)
+        with stages.stage("terraform apply (envs/local)"):
+            state_file = state_dir / "terraform.tfstate"
+            state_file.unlink(missing_ok=True)  # the new local cloud starts empty
+            (state_dir / "logs").mkdir(parents=True, exist_ok=True)
+            deployment = terraform_apply(
+                endpoints,
+                state_file,
+                log_file=state_dir / "logs" / "terraform.log",
+                progress=lambda step: err.print(f"  {step} (log: {state_dir}/logs/terraform.log)"),
+            )
+        with stages.stage("ingestion of samples/documents"):
+            result = ingest(deployment, endpoints, args.ingestion_timeout)
+        with stages.stage("ingestion report"):
+            ok = print_report(result, deployment) and ok
+        with stages.stage("profile and three conversation turns"):
+            ok = converse(deployment, endpoints) and ok
+    except (DeploymentError, ApiError, requests.RequestException) as exc:
+        err.print(f"[red]demo failed:[/] {exc}")
+        ok = False
     finally:
-        graph.close()
+        if not args.keep:
+            with stages.stage("loyalty local down"):
+                local_down(state_dir)
+        out.print(stages.table())
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -42,3 +42,13 @@ output "function_names" {
   description = "Every function's name by Lambda folder."
   value       = module.platform.function_names
 }
+
+output "topic_arns" {
+  description = "SNS topic ARNs by audience (curator, traveller, operations, textract_completion)."
+  value       = module.platform.topic_arns
+}
+
+output "profiles_table" {
+  description = "DynamoDB table of profiles and conversations."
+  value       = module.platform.profiles_table
+}

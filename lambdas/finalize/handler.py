@@ -8,7 +8,9 @@
   why to ``quarantine/<documentId>.json``, and the run report; the summary.
 
 Other keys of the event are the results of the states so far (``dispatch``,
-``extraction``, ``load``): they go into the run report.
+``extraction``, ``load``): they go into the run report. The failure path passes the whole
+execution state as ``run`` instead (a state that did not run has no result to name), and
+the results are read from it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,22 @@ logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 
-_REQUEST_KEYS = {"action", "document", "error"}
+_REQUEST_KEYS = {"action", "document", "error", "run"}
+# Keys of the execution state that are not a state's result.
+_NOT_RESULTS = _REQUEST_KEYS | {"failurePathError", "quarantine"}
+
+
+def _results(event: dict[str, Any]) -> dict[str, Any]:
+    """The results of the states so far: the event's other keys, or those of ``run`` (the
+    execution state, where a Lambda task's result is ``{"Payload": ...}``)."""
+    run = event.get("run")
+    if not isinstance(run, dict):
+        return {name: value for name, value in event.items() if name not in _REQUEST_KEYS}
+    return {
+        name: value["Payload"] if isinstance(value, dict) and set(value) == {"Payload"} else value
+        for name, value in run.items()
+        if name not in _NOT_RESULTS
+    }
 
 
 @cache
@@ -48,7 +65,7 @@ def s3() -> S3Client:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     document = RunDocument.model_validate(event["document"])
     bucket = DocumentsBucket(s3(), os.environ["DOCUMENTS_BUCKET"])
-    stages = {name: value for name, value in event.items() if name not in _REQUEST_KEYS}
+    stages = _results(event)
     action = event.get("action")
     if action == "check_extraction":
         result = check_extraction(bucket, document)

@@ -141,6 +141,25 @@ def test_lambda_handler__quarantine__moves_the_upload_and_records_why(
     assert (answer["status"], answer["stage"]) == ("quarantined", "textract")
 
 
+def test_lambda_handler__quarantine__a_glue_failure_stops_at_extraction(
+    handler: ModuleType, s3: Any, lambda_context: LambdaContext
+) -> None:
+    # GIVEN a run whose extract job failed: the state has the dispatch result, no extraction
+    event = _uploaded(s3, "sfn_quarantine")
+    error = {"Error": "States.TaskFailed", "Cause": '{"ErrorMessage": "RuntimeError: boom"}'}
+    event["error"] = error
+    event["run"] = {
+        "document": event["document"],
+        "dispatch": {"Payload": {"route": "prepared", "preparedKey": "processed-text/x.json"}},
+        "error": error,
+    }
+
+    answer = handler.lambda_handler(event, lambda_context)
+
+    assert (answer["status"], answer["stage"]) == ("quarantined", "extraction")
+    assert answer["reason"] == "RuntimeError: boom"
+
+
 def test_lambda_handler__unknown_action__invalid_request(
     handler: ModuleType, lambda_context: LambdaContext
 ) -> None:

@@ -42,6 +42,10 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
+    if os.environ.get("LOYALTY_LOCAL_NETWORK_GUARD") == "1":  # see network_guard.py
+        runpy.run_path(
+            os.path.join(os.path.dirname(os.path.abspath(__file__)), "network_guard.py")
+        )["install"]()
     answer = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8", buffering=1)
     answer.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:

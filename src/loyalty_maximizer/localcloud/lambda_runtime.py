@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from loyalty_maximizer.localcloud.network_guard import ENV as GUARD_ENV
+
 _WORKER = Path(__file__).with_name("lambda_worker.py")
 MAX_WORKERS_PER_FUNCTION = 4
 _READY_TIMEOUT_S = 120
@@ -170,6 +172,8 @@ class LambdaRuntime:
             # what the Lambda service sets; the function's own variables cannot override it
             **spec.environment,
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            # a worker of a guarded local cloud is guarded too (network_guard)
+            **({GUARD_ENV: "1"} if os.environ.get(GUARD_ENV) == "1" else {}),
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",

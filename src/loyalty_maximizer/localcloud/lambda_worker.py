@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import runpy
 import sys
 import time
 import traceback
@@ -58,9 +59,18 @@ def _load_handler() -> tuple[Any, dict[str, Any] | None]:
         return None, error
 
 
+def _guard_network() -> None:
+    """Refuse connections beyond loopback when the local cloud asks (network_guard.py, run
+    by path: the project is not importable here)."""
+    if os.environ.get("LOYALTY_LOCAL_NETWORK_GUARD") == "1":
+        guard = os.path.join(os.path.dirname(os.path.abspath(__file__)), "network_guard.py")
+        runpy.run_path(guard)["install"]()
+
+
 def main() -> None:
     answer = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8", buffering=1)
     sys.stdout = sys.stderr  # the handler's prints are log lines
+    _guard_network()
     # Python put this script's folder first; a handler must not import its neighbours.
     if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
         del sys.path[0]

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from loyalty_maximizer.localcloud import network_guard
 from loyalty_maximizer.localcloud.server import (
     DEFAULT_API_PORT,
     DEFAULT_NEPTUNE_PORT,
@@ -348,7 +349,10 @@ def run(
     on_ready: Callable[[dict[str, Any]], None] = lambda endpoints: None,
 ) -> None:
     """Run the local cloud in this process until SIGTERM/SIGINT: endpoints.json while up;
-    the pid and endpoints files removed on the way out (when they are this process's)."""
+    the pid and endpoints files removed on the way out (when they are this process's).
+    The process, and the workers it starts, reach nothing beyond loopback (network_guard)."""
+    os.environ[network_guard.ENV] = "1"
+    network_guard.install()
     cloud = LocalCloud(
         paths.root, HOST, port=port, neptune_port=neptune_port, api_port=api_port, region=region
     )

@@ -110,7 +110,7 @@ def _offline_agent_missing() -> bool:
         provider_from_env({"MODEL_PROVIDER": "offline"})
     except ConfigurationError as exc:
         return "not available" in str(exc)
-    except Exception:  # noqa: BLE001 (it exists, and wants what this probe does not pass)
+    except Exception:  # it exists, and wants what this probe does not pass
         return False
     return False
 

@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint typecheck unit terraform artifacts coldstart bench clean
+.PHONY: setup demo test lint typecheck unit terraform artifacts coldstart bench audit ci clean
 
 setup: $(VENV)/.synced
 
@@ -48,6 +48,15 @@ test: lint typecheck unit terraform
 # Lambda layer and function zips, Glue wheel and scripts: what `terraform apply` uploads.
 artifacts: setup
 	UV=$(UV) $(BIN)/python scripts/package.py
+
+# Known vulnerabilities in the locked dependencies (pip-audit over the exported uv.lock). It
+# needs PyPI's JSON API; --strict fails when a package could not be checked.
+audit: setup
+	$(UV) export --frozen --all-extras --no-hashes --no-emit-project --format requirements-txt > .cache/audit-requirements.txt
+	$(UV) tool run --from pip-audit==2.9.0 pip-audit --strict --disable-pip --no-deps -r .cache/audit-requirements.txt
+
+# What the CI workflow runs (.github/workflows/ci.yml), in one command on this machine.
+ci: test audit artifacts
 
 coldstart: setup
 	$(BIN)/python scripts/bench_cold_start.py

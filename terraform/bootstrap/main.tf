@@ -65,3 +65,17 @@ resource "aws_dynamodb_table" "locks" {
     kms_key_arn = module.key.key_arn
   }
 }
+
+# The deploy roles of the CI/CD pipeline (GitHub OIDC), when a repository is given.
+module "cicd" {
+  source = "../modules/cicd"
+  count  = var.github_repository == null ? 0 : 1
+
+  github_repository    = var.github_repository
+  environments         = var.deploy_environments
+  state_bucket_arn     = module.state_bucket.arn
+  lock_table_arn       = aws_dynamodb_table.locks.arn
+  state_key_arn        = module.key.key_arn
+  create_oidc_provider = var.github_oidc_provider_arn == null
+  oidc_provider_arn    = var.github_oidc_provider_arn
+}

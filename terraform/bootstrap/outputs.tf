@@ -22,3 +22,8 @@ output "backend_config" {
     kms_key_id     = "${module.key.key_arn}"
   EOT
 }
+
+output "deploy_role_arns" {
+  description = "Deploy role ARN by environment (GitHub environment variable AWS_DEPLOY_ROLE_ARN)."
+  value       = length(module.cicd) == 0 ? {} : module.cicd[0].deploy_role_arns
+}

@@ -45,3 +45,9 @@ variable "email_subscriptions" {
   type        = map(list(string))
   default     = {}
 }
+
+variable "release" {
+  description = "Release being deployed (the commit id the deploy workflow passes); tagged on every resource."
+  type        = string
+  default     = "unreleased"
+}

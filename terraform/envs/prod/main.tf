@@ -7,6 +7,7 @@ provider "aws" {
       Project     = "ai-loyalty-maximizer"
       Environment = "prod"
       ManagedBy   = "terraform"
+      Release     = var.release
     }
   }
 }

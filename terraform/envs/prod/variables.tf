@@ -67,3 +67,9 @@ variable "replication_destination_kms_key_arn" {
   description = "KMS key in the destination region that encrypts the replicas."
   type        = string
 }
+
+variable "release" {
+  description = "Release being deployed (the commit id the deploy workflow passes); tagged on every resource."
+  type        = string
+  default     = "unreleased"
+}

@@ -7,6 +7,7 @@ provider "aws" {
       Project     = "ai-loyalty-maximizer"
       Environment = "staging"
       ManagedBy   = "terraform"
+      Release     = var.release
     }
   }
 }

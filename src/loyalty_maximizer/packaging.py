@@ -782,6 +782,7 @@ FUNCTION_VARIABLES: dict[str, tuple[str, ...]] = {
         "OPENAI_BASE_URL",
         "MAX_TOOL_ITERATIONS",
         "CONVERSATION_TTL_DAYS",
+        "NEPTUNE_ENDPOINT",  # with the offline agent (the default)
     ),
     "tool_executor": ("PROFILES_TABLE", "NEPTUNE_ENDPOINT", "CONVERSATION_TTL_DAYS"),
 }

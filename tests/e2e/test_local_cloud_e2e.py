@@ -19,6 +19,7 @@ import pytest
 from loyalty_maximizer.localcloud.deployment import (
     ApiError,
     graph_size,
+    terraform_plan_changes,
     upload_documents,
     wait_for_ingestion,
 )
@@ -42,6 +43,16 @@ def _keys(cloud: Cloud, prefix: str) -> list[str]:
         Bucket=cloud.deployment.documents_bucket, Prefix=prefix
     )
     return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+# Terraform ------------------------------------------------------------------------------------
+
+
+def test_a_second_terraform_plan_changes_nothing(cloud: Cloud) -> None:
+    changes = terraform_plan_changes(
+        cloud.endpoints, cloud.state_dir / "terraform.tfstate", cloud.state_dir / "terraform.log"
+    )
+    assert changes == 0, f"see {cloud.state_dir / 'terraform.log'}"
 
 
 # An HTML page and a PDF become facts the API answers from -----------------------------------

@@ -118,6 +118,17 @@ def _terraform(args: Sequence[str], log_file: Path, env: Mapping[str, str]) -> s
     return done.stdout
 
 
+def _variables(endpoints: Mapping[str, Any]) -> list[str]:
+    """``-var`` arguments pointing envs/local at the local cloud of ``endpoints``."""
+    variables = {
+        "endpoint": endpoints["aws"],
+        "neptune_endpoint": endpoints["neptune"],
+        "api_endpoint": endpoints["api"],
+        "region": endpoints.get("region", "us-east-1"),
+    }
+    return [f"-var={name}={value}" for name, value in variables.items()]
+
+
 def terraform_apply(
     endpoints: Mapping[str, Any],
     state_file: Path,
@@ -129,13 +140,7 @@ def terraform_apply(
     (``loyalty local up``'s JSON) are given, with its state in ``state_file``; the
     outputs. Terraform's own output goes to ``log_file``."""
     env = terraform_environment()
-    variables = {
-        "endpoint": endpoints["aws"],
-        "neptune_endpoint": endpoints["neptune"],
-        "api_endpoint": endpoints["api"],
-        "region": endpoints.get("region", "us-east-1"),
-    }
-    var_args = [f"-var={name}={value}" for name, value in variables.items()]
+    var_args = _variables(endpoints)
     progress("terraform init")
     _terraform(["init", "-input=false", "-no-color"], log_file, env)
     progress("terraform apply")
@@ -150,14 +155,8 @@ def terraform_apply(
 def terraform_plan_changes(endpoints: Mapping[str, Any], state_file: Path, log_file: Path) -> int:
     """How many resources a plan would add, change or destroy (0: up to date)."""
     env = terraform_environment()
-    variables = {
-        "endpoint": endpoints["aws"],
-        "neptune_endpoint": endpoints["neptune"],
-        "api_endpoint": endpoints["api"],
-        "region": endpoints.get("region", "us-east-1"),
-    }
     args = ["plan", "-input=false", "-no-color", "-json", f"-state={state_file}"]
-    args += [f"-var={name}={value}" for name, value in variables.items()]
+    args += _variables(endpoints)
     out = _terraform(args, log_file, env)
     changes = 0
     for line in out.splitlines():

@@ -255,9 +255,7 @@ def reason_from_error(error: Mapping[str, Any] | None) -> str:
     except ValueError:
         parsed = None
     if isinstance(parsed, dict):
-        message = (
-            parsed.get("errorMessage") or parsed.get("ErrorMessage") or parsed.get("reason")
-        )
+        message = parsed.get("errorMessage") or parsed.get("ErrorMessage") or parsed.get("reason")
         if message:
             cause = str(message)
     if not cause:

@@ -148,7 +148,8 @@ def tool(
         Path | None, typer.Option("--input", help="Request JSON file (default: stdin).")
     ] = None,
     profile: Annotated[
-        Path | None, typer.Option(help="Profile JSON file for get_user_profile.")
+        Path | None,
+        typer.Option(help="Profile JSON file for get_user_profile (update_user_profile saves it)."),
     ] = None,
 ) -> None:
     """Call one tool: request JSON in, response JSON out."""
@@ -199,6 +200,28 @@ def ingest_command(
         for item in result["quarantined"]:
             stderr.print(f"[yellow]quarantined[/yellow] {item['documentId']}: {item['reason']}")
         _print_json(result)
+
+
+@app.command("mcp")
+def mcp_command(
+    kb: KbOption,
+    profile: Annotated[
+        Path | None,
+        typer.Option(
+            help="Profile JSON file: its userId is the signed-in traveller of the profile "
+            "tools (without it they answer profile_unavailable)."
+        ),
+    ] = None,
+) -> None:
+    """Serve the tools over MCP on stdio (stdout is the protocol; logs go to stderr)."""
+    with _errors():
+        store = FileProfileStore(profile) if profile is not None else None
+        with _knowledge(kb) as repo:
+            # Imported here: the MCP SDK is for this command only (never in the Lambda layer).
+            from loyalty_maximizer.mcp_server import serve_stdio
+
+            caller = store.profile.user_id if store is not None else None
+            serve_stdio(ToolContext(repo, store, caller))
 
 
 def main() -> None:

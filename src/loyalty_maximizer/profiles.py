@@ -1,12 +1,17 @@
 """Traveller profiles (the get_user_profile response shape of contracts/tools.md) and the
-port through which tools read them. DynamoDB implements it in the cloud; a JSON file does
-for the CLI."""
+ports through which tools read and save them. DynamoDB implements them in the cloud; a
+JSON file does for the CLI and the MCP server."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -55,14 +60,29 @@ class ProfileNotFound(LoyaltyError):
     code = "not_found"
 
 
+class ProfileUnavailable(LoyaltyError):
+    """No profile store, a store that cannot save, or a save that failed."""
+
+    code = "profile_unavailable"
+
+
 class ProfileStore(Protocol):
     def get(self, user_id: str) -> UserProfile: ...
+
+
+@runtime_checkable
+class WritableProfileStore(ProfileStore, Protocol):
+    """A store that can also save a profile (creating or replacing it): what
+    update_user_profile needs. A read-only store is only a ``ProfileStore``."""
+
+    def put(self, profile: UserProfile) -> None: ...
 
 
 class FileProfileStore:
     """One profile in a JSON file (``loyalty --profile FILE``)."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         try:
             self._profile = UserProfile.model_validate_json(path.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -81,12 +101,66 @@ class FileProfileStore:
             raise ProfileNotFound(f'no profile for user "{user_id}"')
         return self._profile
 
+    def put(self, profile: UserProfile) -> None:
+        """Save the profile to the file, in the shape it is read in. The file is replaced
+        atomically, so a reader (or a crash) never sees half a profile."""
+        if profile.user_id != self._profile.user_id:
+            raise Forbidden(
+                f'profile file {self.path} holds the profile of "{self._profile.user_id}"; '
+                f'it cannot store the profile of "{profile.user_id}"'
+            )
+        text = json.dumps(profile_json(profile), indent=2, ensure_ascii=False) + "\n"
+        try:
+            _replace_file(self.path, text)
+        except OSError as exc:
+            raise ProfileUnavailable(
+                f"profile file {self.path}: could not be saved: {exc.strerror or exc}"
+            ) from None
+        self._profile = profile
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` (same file system, same
+    permissions) and rename it over ``path``."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
 
 def read_own_profile(store: ProfileStore, caller_id: str | None, user_id: str) -> UserProfile:
     """A caller reads only its own profile."""
     if caller_id is not None and caller_id != user_id:
         raise Forbidden("a caller may only read its own profile")
     return store.get(user_id)
+
+
+def update_own_profile(
+    store: WritableProfileStore,
+    caller_id: str | None,
+    user_id: str,
+    change: Callable[[UserProfile], UserProfile],
+) -> UserProfile:
+    """Apply ``change`` to the caller's profile (an empty one when none is stored yet),
+    save and return it. A caller updates only its own profile, as it reads only its own."""
+    if caller_id is not None and caller_id != user_id:
+        raise Forbidden("a caller may only update its own profile")
+    try:
+        current = store.get(user_id)
+    except ProfileNotFound:
+        current = UserProfile(user_id=user_id)
+    updated = change(current)
+    store.put(updated)
+    return updated
 
 
 def profile_json(profile: UserProfile) -> dict[str, object]:

@@ -10,6 +10,7 @@ import json
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,10 +24,14 @@ from loyalty_maximizer.errors import InvalidRequest
 from loyalty_maximizer.facts.models import Cabin
 
 M = TypeVar("M", bound="ToolRequest")
+T = TypeVar("T")
 
 PlaceCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
 CarrierCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{2}$")]
 ProgramId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+AllianceId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# A PDF's base64 over the 5 MB document cap is about 6.7 million characters.
+MAX_DOCUMENT_CHARS = 7_000_000
 
 
 class RequestModel(BaseModel):
@@ -159,6 +164,73 @@ class KnowledgeRequest(ToolRequest):
     limit: Annotated[int, Field(ge=1, le=50)] = 10
 
 
+class DocumentRequest(ToolRequest):
+    """extract_loyalty_info_from_document: a PDF travels as the base64 of its bytes."""
+
+    document_content: Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOCUMENT_CHARS)]
+    document_source_identifier: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    document_type: Literal["html", "pdf", "text"] | None = None
+
+
+def _not_null(value: T | None) -> T:
+    """Optional update fields may be left out but not sent as null: null would read as
+    "clear it", which they cannot be."""
+    if value is None:
+        raise ValueError("must not be null (leave the field out to keep it)")
+    return value
+
+
+def _drop_null(schema: dict[str, Any]) -> None:
+    """The schema of an omittable field says what may be sent: the value, never null."""
+    options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+    schema.pop("default", None)
+
+
+# A field that may be left out (``None`` in Python) but, when sent, is never null.
+Omittable = Annotated[T | None, AfterValidator(_not_null), Field(json_schema_extra=_drop_null)]
+
+
+class MetricUpdate(RequestModel):
+    metric_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    current_value: Annotated[float, Field(ge=0)]
+    unit: Omittable[Annotated[str, StringConstraints(max_length=50)]] = None
+
+
+class ProgramUpdate(RequestModel):
+    """One membership's changes; ``statusTier: null`` clears the status."""
+
+    program_id: ProgramId
+    balance: Omittable[Annotated[int, Field(ge=0)]] = None
+    status_tier: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    elite_qualifying_metrics: Omittable[list[MetricUpdate]] = None
+
+
+def _upper_all(values: list[str] | None) -> list[str] | None:
+    return None if values is None else [v.upper() for v in values]
+
+
+class PreferencesUpdate(RequestModel):
+    """Preference changes; ``homeAirport: null`` or ``preferredCabin: null`` clears one."""
+
+    home_airport: PlaceCode | None = None
+    preferred_airlines: Omittable[Annotated[list[CarrierCode], Field(max_length=50)]] = None
+    preferred_alliances: Omittable[Annotated[list[AllianceId], Field(max_length=10)]] = None
+    preferred_cabin: Cabin | None = None
+
+    _code = field_validator("home_airport")(_upper_optional)
+    _codes = field_validator("preferred_airlines")(_upper_all)
+
+
+class ProfileUpdateRequest(ToolRequest):
+    user_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    programs: Omittable[Annotated[list[ProgramUpdate], Field(max_length=100)]] = None
+    preferences: Omittable[PreferencesUpdate] = None
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     parts: list[str] = []
     for part in loc:
@@ -186,8 +258,10 @@ def parse_request(model: type[M], data: Any) -> M:
 __all__ = [
     "AwardRequest",
     "CreditingRequest",
+    "DocumentRequest",
     "EarningsRequest",
     "KnowledgeRequest",
     "ProfileRequest",
+    "ProfileUpdateRequest",
     "parse_request",
 ]

@@ -6,6 +6,7 @@ Exit status: 0 success, 2 invalid input (a JSON error on stderr naming what is w
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -200,6 +201,45 @@ def ingest_command(
         for item in result["quarantined"]:
             stderr.print(f"[yellow]quarantined[/yellow] {item['documentId']}: {item['reason']}")
         _print_json(result)
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="What the traveller asks.")],
+    kb: KbOption,
+    profile: Annotated[
+        Path | None,
+        typer.Option(help="Profile JSON (get_user_profile shape); profile updates are saved."),
+    ] = None,
+    conversation: Annotated[
+        Path | None,
+        typer.Option(help="Conversation file: earlier turns are read from it, this one added."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Today's date, YYYY-MM-DD (default: today).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"answer", "toolCalls", "citations"}.')
+    ] = False,
+) -> None:
+    """One conversational turn with the offline reasoning agent."""
+    from loyalty_maximizer.conversation.local import ask
+
+    with _errors():
+        try:
+            today = dt.date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            raise InvalidRequest(f"--as-of {as_of!r}: use YYYY-MM-DD", "as-of") from None
+        with _knowledge(kb) as repo:
+            result = ask(
+                question, repo, profile_file=profile, conversation_file=conversation, today=today
+            )
+        if as_json:
+            _print_json(result)
+            return
+        sys.stdout.write(result["answer"].rstrip() + "\n")
+        for call in result["toolCalls"]:
+            stderr.print(f"[dim]tool: {call['name']} {json.dumps(call['input'])}")
 
 
 @app.command("mcp")

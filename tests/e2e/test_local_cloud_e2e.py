@@ -113,22 +113,6 @@ def test_a_pdf_ends_as_graph_facts_the_api_answers_from(
     )
 
 
-def _offline_agent_missing() -> bool:
-    from loyalty_maximizer.conversation.errors import ConfigurationError
-    from loyalty_maximizer.conversation.providers.factory import provider_from_env
-
-    try:
-        provider_from_env({"MODEL_PROVIDER": "offline"})
-    except ConfigurationError as exc:
-        return "not available" in str(exc)
-    except Exception:  # it exists, and wants what this probe does not pass
-        return False
-    return False
-
-
-@pytest.mark.skipif(
-    _offline_agent_missing(), reason="the offline agent (MODEL_PROVIDER=offline) is not built yet"
-)
 def test_a_conversation_turn_answers_from_the_ingested_pdf(
     cloud: Cloud, batch: Batch, traveller: tuple[str, str]
 ) -> None:

@@ -198,6 +198,12 @@ CASES: dict[str, Case] = {
         [("JFK", "John F. Kennedy International"), ("LHR", "London Heathrow")],
         {"codes": ["LHR", "NRT", "JFK"]},
     ),
+    "all-airports": Case(
+        "ALL_AIRPORTS",
+        Airport,
+        ("airportId",),
+        [("CDG",), ("EWR",), ("FRA",), ("JFK",), ("LHR",), ("SIN",)],
+    ),
     "airports-by-metro": Case(
         "AIRPORTS_BY_METRO", Airport, ("airportId",), [("EWR",), ("JFK",)], {"metro": "NYC"}
     ),

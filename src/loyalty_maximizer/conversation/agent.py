@@ -128,12 +128,16 @@ def model_step(
         reply = AssistantMessage(text=COULD_NOT_FINISH)
     else:
         final = iteration >= max_iterations or (left is not None and left < FINAL_ANSWER_MS)
+        profile = _profile(profiles, step.user_id)
         request = ModelRequest(
-            system=system_prompt(step.user_id, _profile(profiles, step.user_id), final=final),
+            system=system_prompt(step.user_id, profile, final=final),
             messages=for_model(messages),
             tools=tool_specs(),
             max_tokens=max_tokens,
             final=final,
+            user_id=step.user_id,
+            profile=profile,
+            today=now().date(),
         )
         reply = provider.complete(request)
         if final and reply.tool_uses:

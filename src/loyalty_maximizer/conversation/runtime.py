@@ -191,7 +191,13 @@ class Runtime:
             return self._provider
         from loyalty_maximizer.conversation.providers.factory import provider_from_env
 
-        return provider_from_env(self.env, bedrock_client=self._bedrock, http=self.http)
+        offline = (self.env.get("MODEL_PROVIDER", "").strip().lower() or "offline") == "offline"
+        return provider_from_env(
+            self.env,
+            bedrock_client=self._bedrock,
+            http=self.http,
+            repository=self.repository if offline and self.env.get("NEPTUNE_ENDPOINT") else None,
+        )
 
     @cached_property
     def executor(self) -> StepFunctionsExecutor:

@@ -67,6 +67,8 @@ AIRPORTS_BY_METRO = (
     "ORDER BY n.airportId"
 )
 
+ALL_AIRPORTS = f"MATCH (n:Airport) RETURN {_returning('n', Airport)} ORDER BY n.airportId"
+
 ROUTES_TOUCHING = (
     "MATCH (a:Airport)-[e:FLIES]-(:Airport) WHERE a.airportId IN $codes "
     f"RETURN DISTINCT e.id AS id, {_returning('e', Route)} ORDER BY id"
@@ -120,6 +122,7 @@ __all__ = [
     "AIRPORTS_BY_CODE",
     "AIRPORTS_BY_METRO",
     "ALLIANCES",
+    "ALL_AIRPORTS",
     "AWARD_PRICES",
     "BOOKABLE_PARTNERS",
     "DOCUMENTS_BY_ID",

@@ -173,6 +173,10 @@ class KnowledgeRepository:
         rows = self._runner.query(queries.AIRPORTS_BY_METRO, {"metro": metro})
         return sorted({r["airportId"] for r in rows} | set(METRO_AIRPORTS.get(metro, ())))
 
+    def airport_codes(self) -> list[str]:
+        """The code of every airport in the graph (the places the knowledge can route)."""
+        return [str(r["airportId"]) for r in self._runner.query(queries.ALL_AIRPORTS, {})]
+
     def is_metro(self, code: str) -> bool:
         return bool(self.metro_airports(code))
 

@@ -8,9 +8,11 @@ import boto3
 import pytest
 
 from loyalty_maximizer.conversation.errors import ConfigurationError
+from loyalty_maximizer.conversation.offline_agent import OfflineAgent
 from loyalty_maximizer.conversation.providers.bedrock import BedrockProvider
 from loyalty_maximizer.conversation.providers.factory import provider_from_env
 from loyalty_maximizer.conversation.providers.openai_compat import OpenAICompatibleProvider
+from loyalty_maximizer.graph.repository import KnowledgeRepository
 
 
 @pytest.fixture
@@ -53,11 +55,19 @@ def test_provider_from_env__openai_uses_the_endpoint_model_and_key() -> None:
     [
         ({"MODEL_PROVIDER": "bedrock"}, "BEDROCK_MODEL_ID"),
         ({"MODEL_PROVIDER": "openai"}, "OPENAI_BASE_URL"),
-        ({"MODEL_PROVIDER": "offline"}, "offline agent is not available yet"),
-        ({}, "offline agent is not available yet"),
+        ({"MODEL_PROVIDER": "offline"}, "set NEPTUNE_ENDPOINT"),
+        ({}, "set NEPTUNE_ENDPOINT"),
         ({"MODEL_PROVIDER": "gpt"}, "unknown MODEL_PROVIDER 'gpt'"),
     ],
 )
 def test_provider_from_env__says_what_is_missing(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         provider_from_env(env)
+
+
+def test_provider_from_env__offline_agent_over_the_knowledge(
+    sample_repository: KnowledgeRepository,
+) -> None:
+    provider = provider_from_env({"MODEL_PROVIDER": "offline"}, repository=sample_repository)
+    assert isinstance(provider, OfflineAgent)
+    assert "AMEX_MR" in provider.vocabulary.program_names

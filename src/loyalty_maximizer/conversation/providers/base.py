@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from loyalty_maximizer.conversation.messages import AssistantMessage, Message
 from loyalty_maximizer.model_calls import CallPacing
+from loyalty_maximizer.profiles import UserProfile
 from loyalty_maximizer.tools.registry import TOOLS, Tool
 
 DEFAULT_MAX_TOKENS = 2048
@@ -39,6 +41,11 @@ class ModelRequest:
     # The exchange's last call: the model must answer without tools (a provider that can
     # forbid tool use does; the system prompt says so in any case).
     final: bool = False
+    # What the step knows beyond the prompt, for a provider that reads it directly (the
+    # offline agent); model providers read the profile from the system prompt.
+    user_id: str | None = None
+    profile: UserProfile | None = None
+    today: dt.date | None = None
 
 
 class ModelProvider(Protocol):

@@ -20,6 +20,7 @@ from loyalty_maximizer.conversation.errors import ConfigurationError
 from loyalty_maximizer.conversation.providers.base import ModelProvider
 from loyalty_maximizer.conversation.providers.bedrock import BedrockProvider
 from loyalty_maximizer.conversation.providers.openai_compat import OpenAICompatibleProvider
+from loyalty_maximizer.graph.repository import KnowledgeRepository
 from loyalty_maximizer.model_calls import ConverseClient
 
 PROVIDERS = ("bedrock", "openai", "offline")
@@ -36,6 +37,7 @@ def provider_from_env(
     *,
     bedrock_client: ConverseClient | None = None,
     http: requests.Session | None = None,
+    repository: KnowledgeRepository | None = None,
 ) -> ModelProvider:
     kind = env.get("MODEL_PROVIDER", "").strip().lower() or "offline"
     if kind == "bedrock":
@@ -55,11 +57,14 @@ def provider_from_env(
             api_key=env.get("OPENAI_API_KEY", "").strip() or None,
         )
     if kind == "offline":
-        raise ConfigurationError(
-            "MODEL_PROVIDER=offline: the offline agent is not available yet (a later release "
-            "adds it); set MODEL_PROVIDER=bedrock with BEDROCK_MODEL_ID, or "
-            "MODEL_PROVIDER=openai with OPENAI_BASE_URL"
-        )
+        if repository is None:
+            raise ConfigurationError(
+                "MODEL_PROVIDER=offline reads its vocabulary from the knowledge graph: set "
+                "NEPTUNE_ENDPOINT"
+            )
+        from loyalty_maximizer.conversation.offline_agent import OfflineAgent
+
+        return OfflineAgent.for_repository(repository)
     raise ConfigurationError(
         f"unknown MODEL_PROVIDER {kind!r}: set it to one of {', '.join(PROVIDERS)}"
     )

@@ -45,9 +45,6 @@ def _scorer() -> ModuleType:
     return sys.modules[spec.name]
 
 
-# The target is not met yet (issue 6 stays open): 28 of 77 dev utterances on the first
-# measurement. Strict, so the day the agent reaches the target this marker must go.
-@pytest.mark.xfail(strict=True, reason="offline agent below the 90% target on dev (36% measured)")
 def test_dev_split_accuracy(tmp_path_factory: pytest.TempPathFactory) -> None:
     scorer = _scorer()
     kb = scorer.build_sample_kb(tmp_path_factory.mktemp("conversation-kb") / "kb")

@@ -16,7 +16,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
+import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,15 +54,17 @@ NUMBER_WORDS = {
     "nine": 9, "ten": 10, "a couple of": 2, "both of us": 2,
 }  # fmt: skip
 UNSUPPORTED = re.compile(
-    r"\b(hotel nights?|hotel stays?|hotel room|car rental|rental car|rent a car|cruise|train|"
-    r"rail|visa|weather|insurance)\b",
+    r"\b(hotels?|nights? at|car rental|rental car|rent a car|cruise|train|rail|visa|weather|"
+    r"insurance|credit cards?|on time|delayed|flight status|gate|baggage|seat map)\b",
     re.IGNORECASE,
 )
 FOLLOW_UP = re.compile(r"^\s*(what about|how about|and\b|what if|same\b|instead|also)", re.I)
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9&]+", " ", text.lower()).strip()
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))  # Malé -> Male
+    return re.sub(r"[^a-z0-9&]+", " ", plain.lower()).strip()
 
 
 # The vocabulary -----------------------------------------------------------------------------
@@ -102,11 +106,10 @@ class Vocabulary:
             city = (reference_airport(airports[0]) or {}).get("city")
             if city:
                 vocabulary.places.setdefault(_norm(str(city)), metro)
-        for code in {*repo.airport_codes(), *vocabulary.codes}:
+        for code in sorted({*repo.airport_codes(), *vocabulary.codes}):
             vocabulary.codes.add(code)
-            row = reference_airport(code)
-            if row and row.get("city"):
-                vocabulary.places.setdefault(_norm(str(row["city"])), code)
+            for name in _place_names(code):
+                vocabulary.places.setdefault(name, code)
         for tier in repo.elite_tiers(vocabulary.program_names):
             vocabulary.tiers.setdefault(tier.program_id, set()).add(tier.tier_id)
         return vocabulary
@@ -134,6 +137,54 @@ class Vocabulary:
             if close:
                 found.append((word.start(), table[close[0]]))
         return sorted(found)
+
+
+GENERIC_WORDS = frozenset(
+    {
+        "airport", "international", "intl", "regional", "municipal", "field", "county",
+        "airfield", "am", "main", "city",
+    }
+)  # fmt: skip
+METRO_OF = {airport: metro for metro, airports in METRO_AIRPORTS.items() for airport in airports}
+
+
+@functools.cache
+def _airports() -> dict[str, dict[str, Any]]:
+    import airportsdata
+
+    return {code: dict(row) for code, row in airportsdata.load("IATA").items()}
+
+
+def _cities(code: str) -> set[str]:
+    """The city names an airport is known by ("Dallas-Fort Worth" -> also "dallas")."""
+    row = reference_airport(code) or {}
+    city = _norm(str(row.get("city") or ""))
+    names = {city} if city else set()
+    for part in re.split(r"[-/]", str(row.get("city") or "")):
+        if _norm(part):
+            names.add(_norm(part))
+    if city:
+        names.add(" ".join(w for w in city.split() if w not in GENERIC_WORDS))
+    return {n for n in names if len(n) >= 3}
+
+
+def _place_names(code: str) -> set[str]:
+    """What travellers call an airport: its city and the distinctive words of its name
+    ("London Heathrow Airport" -> "heathrow")."""
+    row = reference_airport(code) or {}
+    cities = _cities(code)
+    city_words = {w for c in cities for w in c.split()}
+    name = [w for w in _norm(str(row.get("name") or "")).split() if w not in GENERIC_WORDS]
+    distinctive = " ".join(w for w in name if w not in city_words)
+    names = set(cities)
+    if len(distinctive) >= 4:
+        names.add(distinctive)
+    # the time zone's place often names the country of a one-airport nation
+    # ("Indian/Maldives")
+    zone = _norm(str(_airports().get(code, {}).get("tz") or "").rsplit("/", 1)[-1])
+    if len(zone) >= 4:
+        names.add(zone)
+    return names
 
 
 # Understanding ------------------------------------------------------------------------------
@@ -173,6 +224,10 @@ def balances(text: str, vocabulary: Vocabulary) -> dict[str, int]:
                 owner = [vocabulary.airline_programs[airline[0][1]]]
         if not owner:
             owner = [pid for _, pid in vocabulary.find(before, vocabulary.programs)[-1:]]
+        if not owner:
+            airline = vocabulary.find(before, vocabulary.airlines)[-1:]
+            if airline and airline[0][1] in vocabulary.airline_programs:
+                owner = [vocabulary.airline_programs[airline[0][1]]]
         if owner:
             found.setdefault(owner[0], amount)
     del programs
@@ -206,14 +261,20 @@ def party_size(text: str) -> int | None:
         r"\bme and my (wife|husband|partner|friend|son|daughter)\b|\bthe two of us\b", lowered
     ):
         return 2
+    seats = re.search(r"\b(\w+) (?:seats|tickets|award seats)\b", lowered)
+    if seats and (seats.group(1).isdigit() or seats.group(1) in NUMBER_WORDS):
+        word = seats.group(1)
+        return int(word) if word.isdigit() else NUMBER_WORDS[word]
+    if re.search(r"\b(just me|only me|by myself|solo)\b", lowered):
+        return 1
     return None
 
 
 def fare_class(text: str) -> str | None:
     match = re.search(
         r"\b(?:booking class|fare class|fare bucket|class|in|bucket)\s+([A-Z])\b(?!\w)", text
-    ) or re.search(r"\b([A-Z])[- ](?:class|fare)\b", text)
-    return match.group(1) if match else None
+    ) or re.search(r"\b([A-Z])[- ](?:class|fare)\b|\(([A-Z])\)", text)
+    return next((g for g in match.groups() if g), None) if match else None
 
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -263,16 +324,24 @@ def places(text: str, vocabulary: Vocabulary) -> list[str]:
 
 
 def _place_at_start(fragment: str, vocabulary: Vocabulary) -> str | None:
-    """The place a fragment starts with ("London in business" -> LON; "the Maldives")."""
+    """The place a fragment starts with ("London in business" -> LON; "the Maldives";
+    "Tokyo Haneda" -> HND, the airport rather than the city)."""
     fragment = re.sub(r"^\s*(the|a|an)\s+", "", fragment, flags=re.IGNORECASE)
     code = re.match(r"\s*([A-Z]{3})\b", fragment)
     if code and (code.group(1) in vocabulary.codes or reference_airport(code.group(1))):
         return code.group(1)
-    head = " ".join(fragment.split()[:4])
-    for position, place in vocabulary.find(head, vocabulary.places):
-        if position <= 1:
-            return place
-    return None
+    words = fragment.split()
+    head = " ".join(words[:4])
+    second_word = len(_norm(" ".join(words[:1]))) + 2
+    found = [p for pos, p in vocabulary.find(head, vocabulary.places) if pos <= second_word]
+    airports = [p for p in found if p not in METRO_AIRPORTS]
+    for word in words[1:3]:
+        code_after = word.strip(",.;:?!()")
+        if found and re.fullmatch(r"[A-Z]{3}", code_after) and code_after in vocabulary.codes:
+            return code_after  # "Paris CDG", "New York JFK"
+    if found and found[0] in METRO_AIRPORTS and airports:
+        return airports[0]
+    return found[0] if found else None
 
 
 def origin_destination(text: str, vocabulary: Vocabulary) -> tuple[str | None, str | None]:
@@ -281,7 +350,8 @@ def origin_destination(text: str, vocabulary: Vocabulary) -> tuple[str | None, s
     origin = destination = None
     for match in re.finditer(r"\bfrom\s+", text, re.IGNORECASE):
         origin = origin or _place_at_start(text[match.end() :], vocabulary)
-    for match in re.finditer(r"\b(?:to|into|-)\s*", text, re.IGNORECASE):
+    route_dash = r"\s+[-–—]\s+|\s*[–—]\s*|(?<=\b[A-Z]{3})-(?=[A-Z]{3}\b)"
+    for match in re.finditer(rf"\b(?:to|into)\s+|{route_dash}", text, re.IGNORECASE):
         destination = destination or _place_at_start(text[match.end() :], vocabulary)
     named = places(text, vocabulary)
     rest = [code for code in named if code not in (origin, destination)]
@@ -304,48 +374,97 @@ def programs_named(text: str, vocabulary: Vocabulary) -> list[str]:
 
 def airlines_named(text: str, vocabulary: Vocabulary) -> list[str]:
     found = [code for _, code in vocabulary.find(text, vocabulary.airlines)]
-    found += [m.group(1) for m in re.finditer(r"\b([A-Z0-9]{2})\s?\d{1,4}\b", text)]
+    found += [m.group(1) for m in re.finditer(r"\b([A-Z][A-Z0-9]|[0-9][A-Z])\s?\d{1,4}\b", text)]
     return list(dict.fromkeys(found))
 
 
+PROFILE_UPDATE = re.compile(
+    r"\b(my [\w&' ]{1,40}(balance|miles|points|account) (is|are|went|has) (now|up|down|at)|"
+    r"my [\w&' ]{1,30} is now \d|i (now )?have \d[\d,.]*\s*k?\b[^?]*$|(i'm|i am) now (a |an )?"
+    r"(\w+ ){1,3}(with|in|on|at)|i just (reached|made|got) (\w+ ){1,3}(status )?(with|in|on)|"
+    r"update my|set my|change my home|my home airport is|i prefer|i'd rather)\b",
+    re.IGNORECASE,
+)
+CREDITING_WORDS = re.compile(
+    r"\b(where (should|do|to|would|can) i credit|should i credit|which (program|one) (should|do) i"
+    r" credit|credit (it|them|these|those|my [\w ]+) to (reach|keep|get|earn|requalify)|"
+    r"will crediting|(reach|keep|requalify( for)?|qualify for|get to|earn) [\w ]{0,30}"
+    r"(status|gold|silver|platinum|senator|sapphire|emerald|ruby|diamond|elite|\d+k)\b)",
+    re.IGNORECASE,
+)
+EARNINGS_WORDS = re.compile(
+    r"\b(earn|earns|earning|accrue|how many [\w&' ]{0,30}(miles|points|pqp|sqc|avios)|"
+    r"what (would|will|does|do) [\w&' ]{0,40}(give|get|earn)|"
+    r"base fare|credit(ed|ing)? (it )?to)\b",
+    re.IGNORECASE,
+)
+AWARD_WORDS = re.compile(
+    r"\b(fly|flight|flights|book|booking|trip|award|redeem|use my|using my|get me to|get to|"
+    r"going to|travel|seats?|tickets?|options|cheapest way|best way|my points|my miles)\b",
+    re.IGNORECASE,
+)
+RULE_WORDS = re.compile(
+    r"\b(transfer|transfers|ratio|bonus|convert|partners?|rules?|expire|expiry|how does|what is|"
+    r"is there|minimum|increments?)\b",
+    re.IGNORECASE,
+)
+
+
 def intent_of(text: str, vocabulary: Vocabulary) -> str:
+    """What the traveller wants, from cue words and the places and programs named."""
     lowered = text.lower()
-    if UNSUPPORTED.search(text) and not re.search(r"transfer|convert|miles|points", lowered):
+    named_places = places(text, vocabulary)
+    if UNSUPPORTED.search(text) and not re.search(r"transfer|convert|airline", lowered):
         return "unsupported"
-    if re.search(
-        r"\b(my \w[\w ]* (balance|is now|is at)|i (now )?have \d|i'm now|i am now|update my|"
-        r"i just (got|earned|reached)|set my|change my home)\b",
-        lowered,
+    if PROFILE_UPDATE.search(text) and (
+        not named_places or re.search(r"home airport|home to", lowered)
     ):
         return "profile_update"
-    if re.search(
-        r"\bwhere (should|do|to|would) i credit|which program .*(status|credit)|"
-        r"(reach|keep|requalify|qualify for|get to) .*(status|gold|silver|platinum|elite)",
-        lowered,
-    ):
-        return "crediting"
-    if re.search(
-        r"\b(earn|accrue|accumulate|how many (miles|points) (would|will|do) i (get|earn))"
-        r"|credit(ed)? (it|this|that|them)? ?to\b",
-        lowered,
-    ):
+    if re.search(r"where (should|could|can) (i|we) go|how much (does|would|will) it cost", lowered):
+        return "award"  # a trip without its places: ask for them
+    if CREDITING_WORDS.search(text):
+        if named_places or re.search(r"\bcredit", lowered):
+            return "crediting"
+        return "rules"  # what a status takes
+    flight_detail = fare_class(text) is not None or bool(re.search(r"base fare|\$\d", text))
+    wants_earnings = EARNINGS_WORDS.search(text) or (
+        flight_detail and not re.search(r"award|redeem", lowered)
+    )
+    if wants_earnings and (named_places or flight_detail or not programs_named(text, vocabulary)):
         return "earnings"
-    if re.search(
-        r"\b(transfer|ratio|bonus|convert|partners?|rules?|expire|how does|what is|is there)\b",
-        lowered,
-    ) and not re.search(r"\b(fly|flight|book|trip|award ticket)\b", lowered):
-        return "rules"
-    if (
-        re.search(
-            r"\b(fly|flight|flights|book|trip|award|redeem|use my|get to|going to|travel)\b",
-            lowered,
-        )
-        or len(places(text, vocabulary)) >= 2
+    if RULE_WORDS.search(text) and not (
+        len(named_places) >= 2 or re.search(r"\b(fly|flight|book|trip)\b", lowered)
     ):
+        return "rules"
+    if named_places and (AWARD_WORDS.search(text) or len(named_places) >= 2):
         return "award"
-    if programs_named(text, vocabulary):
+    if AWARD_WORDS.search(text):
+        question_like = re.search(r"^\s*(does|do|is|are|can|what|how|which|when)\b", lowered)
+        return "rules" if programs_named(text, vocabulary) and question_like else "award"
+    if programs_named(text, vocabulary) or _programs_of_airlines(text, vocabulary):
         return "rules"
     return "unsupported"
+
+
+def _programs_of_airlines(text: str, vocabulary: Vocabulary) -> list[str]:
+    return [
+        vocabulary.airline_programs[a]
+        for a in airlines_named(text, vocabulary)
+        if a in vocabulary.airline_programs
+    ]
+
+
+def unknown_program(text: str, vocabulary: Vocabulary) -> str | None:
+    """A capitalised name before "points" or "miles" that is no program or airline the
+    knowledge defines ("Southwest Rapid Rewards points")."""
+    for match in re.finditer(r"((?:[A-Z][\w&']+ ){1,3})(?:points|miles)\b", text):
+        name = match.group(1).strip()
+        known = vocabulary.find(name, vocabulary.programs) or vocabulary.find(
+            name, vocabulary.airlines
+        )
+        if not known and name.split()[0].lower() not in {"how", "what", "my", "the", "i", "do"}:
+            return name
+    return None
 
 
 # The agent -----------------------------------------------------------------------------------
@@ -392,12 +511,21 @@ class OfflineAgent:
         today: dt.date,
     ) -> str | list[tuple[str, dict[str, Any]]]:
         v = self.vocabulary
+        asked = _pending_question(history)
+        if asked is not None:
+            question = f"{asked} {question}"  # the answer to our clarifying question
         intent = intent_of(question, v)
         previous = _last_tool_use(history)
         if previous is not None and (FOLLOW_UP.search(question) or intent == "unsupported"):
             changed = _follow_up(previous, question, v, today)
             if changed is not None:
                 return [(previous.name, changed)]
+        unknown = unknown_program(question, v)
+        if unknown and intent in ("award", "rules", "earnings"):
+            return (
+                f"The knowledge I have does not include {unknown}, so I cannot tell you about it "
+                "without guessing. I can help with the programs it covers (ask me which)."
+            )
         if intent == "unsupported":
             return (
                 "The knowledge I have covers airline and bank loyalty programs: award flights, "
@@ -409,7 +537,7 @@ class OfflineAgent:
         if intent == "earnings":
             return _earnings_plan(question, v, profile, today)
         if intent == "crediting":
-            return _crediting_plan(question, v, profile)
+            return _crediting_plan(question, v, profile, previous, today)
         if intent == "profile_update":
             return _profile_plan(question, v, user_id)
         request: dict[str, Any] = {"question": question}
@@ -420,6 +548,25 @@ class OfflineAgent:
         if named:
             request["programIds"] = named
         return [(KNOWLEDGE, request)]
+
+
+def _pending_question(history: Sequence[Message]) -> str | None:
+    """The traveller's earlier message when our last answer asked them something (no tool
+    was called), so the reply is read together with it."""
+    earlier = list(history)
+    while earlier and isinstance(earlier[-1], UserMessage):
+        earlier.pop()  # the message being answered now
+    if len(earlier) < 2:
+        return None
+    answer, before = earlier[-1], earlier[-2]
+    if (
+        isinstance(answer, AssistantMessage)
+        and not answer.tool_uses
+        and answer.text.rstrip().endswith("?")
+        and isinstance(before, UserMessage)
+    ):
+        return before.text
+    return None
 
 
 def _last_tool_use(history: Sequence[Message]) -> ToolUse | None:
@@ -474,6 +621,13 @@ def _award_plan(
     question: str, v: Vocabulary, profile: UserProfile | None, today: dt.date
 ) -> str | list[tuple[str, dict[str, Any]]]:
     origin, destination = origin_destination(question, v)
+    lives = re.search(r"\b(?:live|based|living) in\s+(.{0,30})", question, re.IGNORECASE)
+    if lives:
+        home_city = _place_at_start(lives.group(1), v)
+        if home_city:
+            origin = home_city
+            if destination == home_city:
+                destination = next((c for c in places(question, v) if c != home_city), None)
     home = profile.preferences.home_airport if profile else None
     origin = origin or home
     if destination is None:
@@ -497,78 +651,206 @@ def _award_plan(
             if membership.redeemable_balance and membership.program_id not in stated:
                 stated[membership.program_id] = membership.redeemable_balance.amount
     request["userRewardsBalances"] = [{"programId": p, "balance": b} for p, b in stated.items()]
+    preferences = award_preferences(question, v)
+    if preferences:
+        request["preferences"] = preferences
     del today
     return [(AWARD, request)]
+
+
+def award_preferences(question: str, v: Vocabulary) -> dict[str, Any]:
+    """Stops, transfers, alliances and programs the traveller rules in or out."""
+    preferences: dict[str, Any] = {}
+    if re.search(r"\b(non-?stop|direct flights?|no connections?)\b", question, re.I):
+        preferences["maxStops"] = 0
+    if re.search(
+        r"\b(no transfers?|without transferring|don'?t transfer|only my)\b", question, re.I
+    ):
+        preferences["considerPointTransfers"] = False
+    alliances = [a for _, a in v.find(question, v.alliances)]
+    if alliances and re.search(r"\bonly\b", question, re.I):
+        preferences["preferredAlliances"] = alliances
+    avoid = re.search(
+        r"\b(?:don'?t|do not|not) use\s+(.{0,50})|\b(?:avoid|exclude)\s+(.{0,50})", question, re.I
+    )
+    if avoid:
+        fragment = next(g for g in avoid.groups() if g)
+        excluded = programs_named(fragment, v) + [
+            v.airline_programs[a] for a in airlines_named(fragment, v) if a in v.airline_programs
+        ]
+        if excluded:
+            preferences["excludePrograms"] = list(dict.fromkeys(excluded))[:1]
+    return preferences
+
+
+def itinerary(question: str, v: Vocabulary, today: dt.date) -> list[dict[str, Any]]:
+    """The flight segments named ("Munich to Frankfurt and then Frankfurt to Singapore"),
+    each with its carriers, fare class and date."""
+    pieces = re.split(r"\band then\b|,\s*then\b|\bthen\b|;", question, flags=re.IGNORECASE)
+    routes = [origin_destination(piece, v) for piece in pieces]
+    pairs = [(o, d) for o, d in routes if o and d]
+    if len(pairs) < 2:
+        origin, destination = origin_destination(question, v)
+        pairs = [(origin, destination)] if origin and destination else []
+    operated = re.search(r"\b([\w ]{2,30}?)[- ]operated\b", question, re.IGNORECASE)
+    sold = re.search(r"\bunder an? ([\w ]{2,30}?) (?:flight )?(?:number|code)", question, re.I)
+    credited = _credit_fragment(question)
+    to_program = set(airlines_named(credited, v)) if credited else set()
+    airlines = [a for a in airlines_named(question, v) if a not in to_program] or (
+        airlines_named(question, v)
+    )
+    operating = airlines_named(operated.group(1), v)[:1] if operated else []
+    marketing = airlines_named(sold.group(1), v)[:1] if sold else []
+    klass, date = fare_class(question), travel_date(question, today)
+    segments = []
+    for origin, destination in pairs:
+        segment: dict[str, Any] = {"originAirport": origin, "destinationAirport": destination}
+        carrier = (operating or airlines)[:1]
+        if carrier:
+            segment["operatingCarrier"] = carrier[0]
+        if marketing or carrier:
+            segment["marketingCarrier"] = (marketing or carrier)[0]
+        if klass:
+            segment["fareClass"] = klass
+        if date:
+            segment["travelDate"] = date
+        segments.append(segment)
+    return segments
+
+
+def ticket_price(question: str) -> dict[str, Any] | None:
+    def money(pattern: str) -> float | None:
+        found = re.search(pattern, question, re.IGNORECASE)
+        return float(found.group(1).replace(",", "")) if found else None
+
+    base = money(r"base fare (?:of |is |was )?\$?\s*([\d,]+(?:\.\d+)?)")
+    if base is None:
+        return None
+    price: dict[str, Any] = {"baseFare": base, "currency": "USD"}
+    surcharges = money(
+        r"\$?\s*([\d,]+(?:\.\d+)?)\s*(?:in )?(?:carrier[- ]imposed |carrier )?surcharges?"
+    )
+    if surcharges is not None:
+        price["carrierImposedSurcharges"] = surcharges
+    return price
+
+
+def _credit_fragment(question: str) -> str | None:
+    """What follows "credit ... to" or "with" ("to United or Aeroplan?")."""
+    found = re.search(
+        r"\bcredit(?:ed|ing)?\b.{0,80}?\bto\s+(?!(?:reach|keep|get|earn)\b)(.{0,40})"
+        r"|\b(?:with|into)\s+(.{0,40})",
+        question,
+        re.IGNORECASE,
+    )
+    return next((g for g in found.groups() if g), None) if found else None
+
+
+def target_programs(question: str, v: Vocabulary) -> list[str]:
+    """Programs the traveller would credit to: those named, and an airline named after
+    "credit ... to" or "with" ("credit to United" -> MileagePlus)."""
+    targets = programs_named(question, v)
+    fragment = _credit_fragment(question)
+    if fragment:
+        for airline in airlines_named(fragment, v):
+            program = v.airline_programs.get(airline)
+            if program and program not in targets:
+                targets.append(program)
+    return targets
 
 
 def _earnings_plan(
     question: str, v: Vocabulary, profile: UserProfile | None, today: dt.date
 ) -> str | list[tuple[str, dict[str, Any]]]:
-    origin, destination = origin_destination(question, v)
-    if origin is None or destination is None:
+    segments = itinerary(question, v, today)
+    if not segments:
         return (
             "Which flight is it? Tell me the route (for example FRA to SIN), the airline and "
             "the fare class."
         )
-    airlines = airlines_named(question, v)
-    segment: dict[str, Any] = {"originAirport": origin, "destinationAirport": destination}
-    if airlines:
-        segment["operatingCarrier"] = airlines[0]
-        segment["marketingCarrier"] = airlines[0]
-    klass = fare_class(question)
-    if klass:
-        segment["fareClass"] = klass
-    date = travel_date(question, today)
-    if date:
-        segment["travelDate"] = date
-    request: dict[str, Any] = {"flightItinerary": {"segments": [segment]}}
-    targets = [
-        p
-        for p in programs_named(question, v)
-        if p not in {v.airline_programs.get(a) for a in airlines}
-        or re.search(r"credit", question, re.I)
-    ]
+    request: dict[str, Any] = {"flightItinerary": {"segments": segments}}
+    price = ticket_price(question)
+    if price:
+        request["flightItinerary"]["ticketPrice"] = price
+    targets = target_programs(question, v)
     if targets:
         request["targetLoyaltyPrograms"] = targets
+    tiers = stated_tiers(question, v)
     if profile:
-        tiers = [
+        tiers += [
             {"programId": m.program_id, "tier": m.status_tier}
             for m in profile.loyalty_programs
-            if m.status_tier
+            if m.status_tier and m.program_id not in {t["programId"] for t in tiers}
         ]
-        if tiers:
-            request["userProfileContext"] = {"statusTiers": tiers}
+    if tiers:
+        request["userProfileContext"] = {"statusTiers": tiers}
     return [(EARNINGS, request)]
 
 
+def stated_tiers(question: str, v: Vocabulary) -> list[dict[str, str]]:
+    """Statuses the traveller states ("as a United Premier Gold", "I'm Aeroplan 25K")."""
+    found: list[dict[str, str]] = []
+    for program, tiers in v.tiers.items():
+        for tier in tiers:
+            held = re.search(rf"\b{re.escape(tier)}\b", question, re.IGNORECASE)
+            goal = re.search(
+                rf"\b(?:to|reach|keep|get me to|get to)\s+{re.escape(tier)}\b", question, re.I
+            )
+            if held and not goal:
+                named = programs_named(question, v) + [
+                    v.airline_programs.get(a, "") for a in airlines_named(question, v)
+                ]
+                if program in named and not any(f["programId"] == program for f in found):
+                    found.append({"programId": program, "tier": tier})
+    return found
+
+
 def _crediting_plan(
-    question: str, v: Vocabulary, profile: UserProfile | None
+    question: str,
+    v: Vocabulary,
+    profile: UserProfile | None,
+    previous: ToolUse | None = None,
+    today: dt.date | None = None,
 ) -> str | list[tuple[str, dict[str, Any]]]:
-    origin, destination = origin_destination(question, v)
-    if origin is None or destination is None:
+    segments = itinerary(question, v, today or dt.date.today())
+    request: dict[str, Any] = {}
+    if segments:
+        request["flightItinerary"] = {"segments": segments}
+    elif previous is not None and "flightItinerary" in previous.input:
+        request["flightItinerary"] = previous.input["flightItinerary"]
+        if previous.input.get("targetLoyaltyPrograms"):
+            request["targetLoyaltyPrograms"] = previous.input["targetLoyaltyPrograms"]
+    else:
         return "Which flights would you credit? Tell me the route, the airline and the fare class."
-    segment: dict[str, Any] = {"originAirport": origin, "destinationAirport": destination}
-    airlines = airlines_named(question, v)
-    if airlines:
-        segment["operatingCarrier"] = airlines[0]
-        segment["marketingCarrier"] = airlines[0]
-    klass = fare_class(question)
-    if klass:
-        segment["fareClass"] = klass
-    request: dict[str, Any] = {"flightItinerary": {"segments": [segment]}}
+    targets = target_programs(question, v)
+    if targets:
+        request["targetLoyaltyPrograms"] = targets
     alliance = v.find(question, v.alliances)
-    tier = re.search(r"\b(gold|silver|platinum|diamond|emerald|sapphire|ruby)\b", question, re.I)
-    if alliance and tier:
+    level = re.search(r"\b(gold|silver|platinum|diamond|emerald|sapphire|ruby)\b", question, re.I)
+    if alliance and level:
         request["goal"] = {
-            "allianceTier": f"{alliance[0][1].split('_')[0]}_{tier.group(1).lower()}"
+            "allianceTier": f"{alliance[0][1].split('_')[0]}_{level.group(1).lower()}"
         }
+    else:
+        for program in programs_named(question, v) + targets:
+            tiers = v.tiers.get(program, set())
+            wanted = [
+                t
+                for t in tiers
+                if re.search(rf"\b(?:to|reach|keep|get to)\s+{re.escape(t)}\b", question, re.I)
+            ]
+            if wanted:
+                request["goal"] = {"programId": program, "tierId": wanted[0]}
+                break
+    current = stated_tiers(question, v)
+    progress = stated_progress(question, v)
     if profile:
-        request["currentTiers"] = [
+        current += [
             {"programId": m.program_id, "tier": m.status_tier}
             for m in profile.loyalty_programs
-            if m.status_tier
+            if m.status_tier and m.program_id not in {c["programId"] for c in current}
         ]
-        request["currentEliteProgress"] = [
+        progress += [
             {
                 "programId": m.program_id,
                 "metricName": e.metric_name,
@@ -577,7 +859,32 @@ def _crediting_plan(
             for m in profile.loyalty_programs
             for e in m.elite_qualifying_metrics
         ]
+    if current:
+        request["currentTiers"] = current
+    if progress:
+        request["currentEliteProgress"] = progress
     return [(CREDITING, request)]
+
+
+METRIC_NAMES = ("Qualifying Points", "Loyalty Points", "PQP", "PQF", "SQC", "MQD", "Tier Points")
+
+
+def stated_progress(question: str, v: Vocabulary) -> list[dict[str, Any]]:
+    """Elite progress the traveller states ("700 Qualifying Points with Miles & More")."""
+    found: list[dict[str, Any]] = []
+    for metric in METRIC_NAMES:
+        match = re.search(rf"([\d][\d,]*)\s+{re.escape(metric)}\b", question, re.IGNORECASE)
+        if match:
+            named = programs_named(question, v)
+            if named:
+                found.append(
+                    {
+                        "programId": named[0],
+                        "metricName": metric,
+                        "currentValue": float(match.group(1).replace(",", "")),
+                    }
+                )
+    return found
 
 
 def _profile_plan(
@@ -585,25 +892,52 @@ def _profile_plan(
 ) -> str | list[tuple[str, dict[str, Any]]]:
     stated = balances(question, v)
     programs: list[dict[str, Any]] = [{"programId": p, "balance": b} for p, b in stated.items()]
-    tier = re.search(r"\b(?:now|am|i'm)\s+(?:a\s+)?(\w+)\s+(?:with|in|on|at)\b", question, re.I)
-    if tier:
-        named = programs_named(question, v) or [
-            v.airline_programs[a] for a in airlines_named(question, v) if a in v.airline_programs
-        ]
-        for pid in named[:1]:
-            tier_id = tier.group(1).lower()
-            if tier_id in v.tiers.get(pid, set()):
-                entry = next((p for p in programs if p["programId"] == pid), None)
-                if entry is None:
-                    programs.append({"programId": pid, "statusTier": tier_id})
-                else:
-                    entry["statusTier"] = tier_id
+    named = programs_named(question, v) + [
+        v.airline_programs[a] for a in airlines_named(question, v) if a in v.airline_programs
+    ]
+
+    def entry(program: str) -> dict[str, Any]:
+        found = next((p for p in programs if p["programId"] == program), None)
+        if found is None:
+            found = {"programId": program}
+            programs.append(found)
+        return found
+
+    for program in dict.fromkeys(named):
+        for tier in sorted(v.tiers.get(program, set()), key=len, reverse=True):
+            if re.search(
+                rf"\b{re.escape(tier.replace('_', ' '))}\b", question.replace("-", " "), re.I
+            ):
+                entry(program)["statusTier"] = tier
+                break
+        for metric in METRIC_NAMES:
+            value = re.search(rf"([\d][\d,]*)\s+{re.escape(metric)}\b", question, re.I)
+            if value:
+                entry(program).setdefault("eliteQualifyingMetrics", []).append(
+                    {"metricName": metric, "currentValue": float(value.group(1).replace(",", ""))}
+                )
+        break  # a statement updates the first program it names
     request: dict[str, Any] = {"userId": user_id or "me"}
     if programs:
         request["programs"] = programs
-    home = re.search(r"home (?:airport )?(?:is|to)\s+(?:now\s+)?([A-Z]{3})\b", question)
+    preferences: dict[str, Any] = {}
+    home = re.search(r"home (?:airport )?(?:is|to)\s+(?:now\s+)?(.{0,30})", question, re.I)
     if home:
-        request["preferences"] = {"homeAirport": home.group(1)}
+        place = _place_at_start(home.group(1), v)
+        if place:
+            preferences["homeAirport"] = place
+    if re.search(r"\bprefer|\bideally|\bfavou?rite\b", question, re.I):
+        alliances = [a for _, a in v.find(question, v.alliances)]
+        if alliances:
+            preferences["preferredAlliances"] = alliances
+        preferred_cabin = cabin(question)
+        if preferred_cabin:
+            preferences["preferredCabin"] = preferred_cabin
+        airlines = airlines_named(question, v)
+        if airlines and not alliances:
+            preferences["preferredAirlines"] = airlines
+    if preferences:
+        request["preferences"] = preferences
     if len(request) == 1:
         return (
             "What should I change in your profile? For example: my United balance is now "

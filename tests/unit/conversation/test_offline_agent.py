@@ -74,7 +74,8 @@ def test_cabin(text: str, expected: str | None) -> None:
         ("me and my wife", 2),
         ("a family of four", 4),
         ("3 passengers", 3),
-        ("just me", None),
+        ("just me", 1),
+        ("to London", None),
     ],
 )
 def test_party_size(text: str, expected: int | None) -> None:

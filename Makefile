@@ -63,6 +63,7 @@ coldstart: setup
 
 bench: setup
 	$(BIN)/python scripts/bench_tools.py
+	$(BIN)/python scripts/bench_conversation.py
 
 clean:
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .terraform-check build dist

@@ -333,7 +333,10 @@ def _place_at_start(fragment: str, vocabulary: Vocabulary) -> str | None:
     words = fragment.split()
     head = " ".join(words[:4])
     second_word = len(_norm(" ".join(words[:1]))) + 2
-    found = [p for pos, p in vocabulary.find(head, vocabulary.places) if pos <= second_word]
+    matches = vocabulary.find(head, vocabulary.places)
+    if not matches or matches[0][0] > 1:
+        return None  # the fragment does not start with a place ("to fly New York ...")
+    found = [p for pos, p in matches if pos <= second_word]
     airports = [p for p in found if p not in METRO_AIRPORTS]
     for word in words[1:3]:
         code_after = word.strip(",.;:?!()")
@@ -780,7 +783,9 @@ def _earnings_plan(
         tiers += [
             {"programId": m.program_id, "tier": m.status_tier}
             for m in profile.loyalty_programs
-            if m.status_tier and m.program_id not in {t["programId"] for t in tiers}
+            if m.status_tier
+            and m.status_tier in v.tiers.get(m.program_id, set())  # the knowledge's tiers only
+            and m.program_id not in {t["programId"] for t in tiers}
         ]
     if tiers:
         request["userProfileContext"] = {"statusTiers": tiers}
@@ -848,7 +853,9 @@ def _crediting_plan(
         current += [
             {"programId": m.program_id, "tier": m.status_tier}
             for m in profile.loyalty_programs
-            if m.status_tier and m.program_id not in {c["programId"] for c in current}
+            if m.status_tier
+            and m.status_tier in v.tiers.get(m.program_id, set())
+            and m.program_id not in {c["programId"] for c in current}
         ]
         progress += [
             {

@@ -89,6 +89,10 @@ def test_fare_class_dates_and_places(vocabulary: Vocabulary) -> None:
     assert travel_date("on 12 March 2027", TODAY) == "2027-03-12"
     assert travel_date("in December", TODAY) == "2026-12-01"
     assert origin_destination("fly New York to London", vocabulary) == ("NYC", "LON")
+    assert origin_destination("the best way to fly New York to London", vocabulary) == (
+        "NYC",
+        "LON",
+    )
     assert origin_destination("from SIN to FRA", vocabulary) == ("SIN", "FRA")
     assert origin_destination("to Lodon from Chicago", vocabulary) == ("CHI", "LON")
 
@@ -182,3 +186,24 @@ def test_a_follow_up_reuses_the_conversation(
     assert call["input"]["cabinClass"] == "premium_economy"
     assert (call["input"]["origin"], call["input"]["destination"]) == ("NYC", "LON")
     assert call["input"]["numberOfTravelers"] == 2
+
+
+def test_a_profile_status_the_knowledge_lacks_is_not_sent_to_the_tools(
+    repository: KnowledgeRepository, tmp_path: Path
+) -> None:
+    import json
+
+    profile = _profile(tmp_path, "us002.json")
+    data = json.loads(profile.read_text())
+    data["loyaltyPrograms"][0]["statusTier"] = "no-such-tier"
+    profile.write_text(json.dumps(data))
+    result = ask(
+        "What do I earn on Lufthansa FRA to SIN in class K?",
+        repository,
+        profile_file=profile,
+        today=TODAY,
+    )
+    (call,) = result["toolCalls"]
+    assert "error" not in call["output"]
+    tiers = call["input"].get("userProfileContext", {}).get("statusTiers", [])
+    assert all(t["tier"] != "no-such-tier" for t in tiers)
